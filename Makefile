@@ -1,0 +1,42 @@
+# The one entry point. `make run` and `make test` are all a new developer needs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?= -n auto
+
+.PHONY: install run test lint format lock schema bench clean
+
+install: $(VENV)/.installed ## create the virtualenv and install the locked dependencies
+
+$(VENV)/.installed: requirements/dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
+	@touch $@
+
+run: install ## migrate a SQLite database, load the demo content, serve on 127.0.0.1:$(PORT)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install ## the whole suite (SQLite by default; DATABASE_URL=postgres://... for PostgreSQL)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+schema: install ## write the OpenAPI schema to schema.yaml, validating it
+	$(PY) manage.py spectacular --validate --fail-on-warn --file schema.yaml
+
+lock: ## re-resolve requirements/*.txt from requirements/*.in (needs pip-tools)
+	cd requirements && PIP_FIND_LINKS= pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links -o base.txt base.in
+	cd requirements && PIP_FIND_LINKS= pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links -o dev.txt dev.in
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

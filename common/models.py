@@ -1,0 +1,153 @@
+"""Abstract models shared by the apps (this package has no models of its own)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class Reviewable(TimeStamped):
+    """Library content that goes draft -> in review -> published -> archived.
+
+    The status only changes through the workflow services (exercises.services), which
+    record who submitted, who reviewed and when.
+    """
+
+    status = models.CharField(
+        max_length=16,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+        editable=False,
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+
+SMALL_COUNT = [MinValueValidator(1), MaxValueValidator(100)]
+SECONDS = [MinValueValidator(1), MaxValueValidator(3600)]
+
+
+class Dosage(models.Model):
+    """How much of an exercise to do: sets of reps, steps or seconds, per side or not.
+
+    Exactly one of reps, steps and seconds is set (a check constraint in each concrete
+    model enforces it).
+    """
+
+    sets = models.PositiveSmallIntegerField(default=1, validators=SMALL_COUNT)
+    reps = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=SMALL_COUNT, help_text="Repetitions per set."
+    )
+    steps = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=SMALL_COUNT, help_text="Steps per set."
+    )
+    seconds = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=SECONDS, help_text="Seconds of work per set."
+    )
+    per_side = models.BooleanField(
+        default=False,
+        help_text="The amount is done on each side (or in each direction), e.g. 5 steps right then 5 left.",
+    )
+    hold_seconds = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=SECONDS,
+        help_text="Hold at the end position, per rep.",
+    )
+    rest_seconds = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3600)],
+        help_text="Rest between sets.",
+    )
+    load = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='Band or load, e.g. "light loop band", "2 kg".',
+    )
+    tempo = models.CharField(
+        max_length=20, blank=True, help_text='Tempo, e.g. "2-1-2".'
+    )
+
+    class Meta:
+        abstract = True
+
+    # Seconds assumed per rep and per step when estimating duration.
+    SECONDS_PER_REP = 3
+    SECONDS_PER_STEP = 2
+    DEFAULT_REST_SECONDS = 30
+
+    @staticmethod
+    def one_amount_constraint(name: str) -> models.CheckConstraint:
+        """Exactly one of reps, steps, seconds is set."""
+        reps = models.Q(reps__isnull=False, steps__isnull=True, seconds__isnull=True)
+        steps = models.Q(reps__isnull=True, steps__isnull=False, seconds__isnull=True)
+        seconds = models.Q(reps__isnull=True, steps__isnull=True, seconds__isnull=False)
+        return models.CheckConstraint(condition=reps | steps | seconds, name=name)
+
+    @property
+    def estimated_seconds(self) -> int:
+        """Work plus rest time: sets x (amount x per-unit time x sides + holds) + rests."""
+        if self.reps:
+            work = self.reps * (self.SECONDS_PER_REP + (self.hold_seconds or 0))
+        elif self.steps:
+            work = self.steps * self.SECONDS_PER_STEP
+        else:
+            work = self.seconds or 0
+        if self.per_side:
+            work *= 2
+        rest = (
+            self.rest_seconds
+            if self.rest_seconds is not None
+            else self.DEFAULT_REST_SECONDS
+        )
+        return self.sets * work + max(self.sets - 1, 0) * rest

@@ -1,0 +1,9 @@
+"""Local development: DEBUG on, SQLite by default, a fixed insecure key."""
+
+from config.env import env
+from config.settings.base import *  # noqa: F403
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY", default="django-insecure-local-development-only-key-change-me"
+)

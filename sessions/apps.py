@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class TrainingSessionsConfig(AppConfig):
+    # django.contrib.sessions already owns the label "sessions".
+    name = "sessions"
+    label = "training_sessions"
+    verbose_name = "Training sessions"

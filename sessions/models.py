@@ -1,0 +1,1 @@
+"""The patient side: prescribed plans and session logs (see issue 3)."""
