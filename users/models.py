@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from common.models import TimeStamped
 from users.managers import UserManager
 
 CLINICIANS_GROUP = "Clinicians"
@@ -41,6 +42,11 @@ class User(AbstractUser):
         help_text="IANA time zone, used to group the user's sessions by day and week.",
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+    sync_revision = models.PositiveBigIntegerField(
+        default=0,
+        editable=False,
+        help_text="Last change number of this patient's session logs (the sync cursor).",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -62,3 +68,64 @@ class User(AbstractUser):
     @property
     def is_clinician(self) -> bool:
         return self.role == self.Role.CLINICIAN
+
+
+class CareRelationship(TimeStamped):
+    """Links a clinician to a patient in their care; admins manage these."""
+
+    clinician = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="care_patients"
+    )
+    patient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="care_team"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinician", "patient"], name="care_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(clinician=models.F("patient")), name="care_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} cares for {self.patient}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.clinician_id and self.clinician.role != User.Role.CLINICIAN:
+            errors["clinician"] = "Only a clinician can be in a patient's care team."
+        if self.patient_id and self.patient.role != User.Role.PATIENT:
+            errors["patient"] = "Only a patient can be cared for."
+        if errors:
+            raise ValidationError(errors)
+
+
+class PatientAccessLog(models.Model):
+    """One read of a patient's data by a clinician (or admin): who, when, which patient, what.
+
+    Append-only: staff can read it in the admin but nobody can edit it. When a patient
+    erases their account the entries stay with ``patient`` emptied (accountability of
+    the readers is kept; nothing identifies the patient any more).
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="patient_data_reads"
+    )
+    patient = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="data_read_log"
+    )
+    action = models.CharField(
+        max_length=100, help_text='What was read, e.g. "sessions.list".'
+    )
+    path = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} read {self.action} of {self.patient_id}"

@@ -4,4 +4,6 @@ app_name = "api"
 
 urlpatterns = [
     path("", include("exercises.api.urls")),
+    path("", include("users.api.urls")),
+    path("", include("sessions.api.urls")),
 ]

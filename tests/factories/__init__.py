@@ -9,6 +9,14 @@ from tests.factories.exercises import (
     RoutineFactory,
     RoutineItemFactory,
 )
+from tests.factories.sessions import (
+    CareRelationshipFactory,
+    PlanFactory,
+    PlanItemFactory,
+    SessionExerciseFactory,
+    SessionFactory,
+    SessionSetFactory,
+)
 from tests.factories.users import (
     AdminFactory,
     ClinicianFactory,
@@ -18,6 +26,7 @@ from tests.factories.users import (
 
 __all__ = [
     "AdminFactory",
+    "CareRelationshipFactory",
     "ClinicianFactory",
     "ConditionFactory",
     "EquipmentFactory",
@@ -27,7 +36,12 @@ __all__ = [
     "ExerciseMediaFactory",
     "MuscleFactory",
     "PatientFactory",
+    "PlanFactory",
+    "PlanItemFactory",
     "RoutineFactory",
     "RoutineItemFactory",
+    "SessionExerciseFactory",
+    "SessionFactory",
+    "SessionSetFactory",
     "UserFactory",
 ]

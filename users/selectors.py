@@ -1,0 +1,30 @@
+"""Reads about people and care relationships, scoped to the caller."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from users.models import User
+
+
+def patient_list(*, user: User) -> QuerySet[User]:
+    """The patients ``user`` may see: a clinician's own patients; everyone's for admins.
+
+    Patients and anyone else get an empty queryset.
+    """
+    patients = User.objects.filter(role=User.Role.PATIENT, is_active=True)
+    if user.is_superuser:
+        return patients
+    if user.is_authenticated and user.role == User.Role.CLINICIAN:
+        return patients.filter(care_team__clinician=user)
+    return User.objects.none()
+
+
+def patient_get_for(*, user: User, patient_id: object) -> User | None:
+    """One patient visible to ``user`` (see patient_list), or None (unknown or not theirs)."""
+    try:
+        return patient_list(user=user).get(pk=patient_id)
+    except (User.DoesNotExist, ValidationError, ValueError, TypeError):
+        # A malformed id is as unknown as a missing one.
+        return None
