@@ -256,7 +256,7 @@ class ExerciseLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.target_id}"
+        return f"{self.get_kind_display()}: {self.target}"  # reads self.target
 
 
 # ---------------------------------------------------------------------------
@@ -316,4 +316,4 @@ class RoutineItem(Dosage):
         constraints = [Dosage.one_amount_constraint("routine_item_one_amount")]
 
     def __str__(self) -> str:
-        return f"{self.routine_id} #{self.order}"
+        return f"{self.order}. {self.exercise}"  # reads self.exercise

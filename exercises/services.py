@@ -55,8 +55,13 @@ def _require_status(content: Reviewable, expected: str, verb: str) -> None:
         )
 
 
-def _save(content: Reviewable, reason: str, fields: list[str]) -> Reviewable:
-    content._change_reason = reason  # recorded in the edit history
+def _save(
+    content: Reviewable, user: User, reason: str, fields: list[str]
+) -> Reviewable:
+    # Recorded in the edit history: why, and who (API callers are not seen by the
+    # history middleware, which runs before DRF authenticates the bearer token).
+    content._change_reason = reason
+    content._history_user = user
     content.save(update_fields=[*fields, "updated_at"])
     return content
 
@@ -72,6 +77,7 @@ def content_submit(*, content: Reviewable, user: User) -> Reviewable:
     content.reviewed_at = None
     return _save(
         content,
+        user,
         "Submitted for review",
         ["status", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at"],
     )
@@ -88,7 +94,10 @@ def content_publish(*, content: Reviewable, user: User) -> Reviewable:
     content.reviewed_at = now
     content.published_at = now
     return _save(
-        content, "Published", ["status", "reviewed_by", "reviewed_at", "published_at"]
+        content,
+        user,
+        "Published",
+        ["status", "reviewed_by", "reviewed_at", "published_at"],
     )
 
 
@@ -100,7 +109,9 @@ def content_reject(*, content: Reviewable, user: User) -> Reviewable:
     content.status = Status.DRAFT
     content.reviewed_by = user
     content.reviewed_at = timezone.now()
-    return _save(content, "Changes requested", ["status", "reviewed_by", "reviewed_at"])
+    return _save(
+        content, user, "Changes requested", ["status", "reviewed_by", "reviewed_at"]
+    )
 
 
 @transaction.atomic
@@ -110,7 +121,7 @@ def content_archive(*, content: Reviewable, user: User) -> Reviewable:
     if not user.has_perm(_publish_permission(content)):
         raise WorkflowError(NO_PUBLISH_PERMISSION)
     content.status = Status.ARCHIVED
-    return _save(content, "Archived", ["status"])
+    return _save(content, user, "Archived", ["status"])
 
 
 @transaction.atomic
@@ -119,7 +130,7 @@ def content_restore(*, content: Reviewable, user: User) -> Reviewable:
     _require_status(content, Status.ARCHIVED, "restored")
     content.status = Status.DRAFT
     content.published_at = None
-    return _save(content, "Restored to draft", ["status", "published_at"])
+    return _save(content, user, "Restored to draft", ["status", "published_at"])
 
 
 def _require_reviewer(content: Reviewable, user: User) -> None:

@@ -1,8 +1,39 @@
-"""Writes about people: care relationships and the patient-data access log."""
+"""Writes about people: accounts, care relationships, the patient-data access log, privacy."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.utils.timezone import now
+from rest_framework_simplejwt.token_blacklist.models import (
+    BlacklistedToken,
+    OutstandingToken,
+)
+
 from users.models import CareRelationship, PatientAccessLog, User
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from uuid import UUID
+
+    from sessions.models import Plan, Session
+
+# Messages the tests assert on (HackSoft: constants beside the raiser).
+EMAIL_TAKEN = "An account with this email address already exists."
+WRONG_CURRENT_PASSWORD = "The current password is not correct."
+ERASURE_PATIENTS_ONLY = (
+    "Only patient accounts can be erased here; staff accounts are closed by an "
+    "administrator."
+)
+ERASED_REPR = "(erased account)"
 
 
 def care_link(*, clinician: User, patient: User) -> CareRelationship:
@@ -22,3 +53,251 @@ def access_log_record(*, actor: User, patient: User, action: str, path: str) -> 
     PatientAccessLog.objects.create(
         actor=actor, patient=patient, action=action, path=path[:500]
     )
+
+
+# ---------------------------------------------------------------------------
+# Accounts
+# ---------------------------------------------------------------------------
+def email_normalize(email: str) -> str:
+    """The stored form of an email address: trimmed and lower-cased (logins match it)."""
+    return email.strip().lower()
+
+
+@transaction.atomic
+def user_register(
+    *, email: str, password: str, name: str, timezone: str = "UTC"
+) -> User:
+    """Create a patient account (self-registration never creates staff).
+
+    ValidationError with field errors on a taken email, a weak password or an
+    unknown time zone.
+    """
+    email = email_normalize(email)
+    candidate = User(email=email, name=name, timezone=timezone, role=User.Role.PATIENT)
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        candidate.full_clean(exclude=["password"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    try:
+        # The candidate lets UserAttributeSimilarityValidator compare with the email.
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        errors["password"] = exc.error_list
+    if "email" not in errors and User.objects.filter(email__iexact=email).exists():
+        errors["email"] = [_email_taken()]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        # A savepoint: two simultaneous registrations of one address race to the
+        # unique index; the loser gets the same 400 as a sequential duplicate.
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email,
+                password=password,
+                name=name,
+                timezone=timezone,
+                role=User.Role.PATIENT,
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"email": [_email_taken()]}) from exc
+    except ValidationError as exc:
+        # create_user's full_clean() also checks uniqueness (same race, other side).
+        if "email" in getattr(exc, "error_dict", {}):
+            raise ValidationError({"email": [_email_taken()]}) from exc
+        raise
+
+
+def _email_taken() -> ValidationError:
+    return ValidationError(EMAIL_TAKEN, code="email_taken")
+
+
+def user_refresh_tokens_revoke(*, user: User) -> int:
+    """Blacklist every unexpired refresh token issued to ``user``; returns how many."""
+    outstanding = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=now(), blacklistedtoken__isnull=True
+    ).only("id")
+    created = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding],
+        # A token blacklisted concurrently (rotation, logout) is already revoked.
+        ignore_conflicts=True,
+    )
+    return len(created)
+
+
+@transaction.atomic
+def user_change_password(
+    *, user: User, current_password: str, new_password: str
+) -> User:
+    """Set a new password after checking the current one; logs out every device.
+
+    ValidationError on ``current_password`` (wrong) or ``new_password`` (too weak).
+    All the user's refresh tokens are revoked, so every device must log in again.
+    """
+    if not user.check_password(current_password):
+        raise ValidationError(
+            {
+                "current_password": ValidationError(
+                    WRONG_CURRENT_PASSWORD, code="wrong_password"
+                )
+            }
+        )
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.error_list}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    user_refresh_tokens_revoke(user=user)
+    return user
+
+
+# ---------------------------------------------------------------------------
+# Privacy: export and erasure
+# ---------------------------------------------------------------------------
+@dataclass
+class UserExport:
+    """Everything stored about one patient, loaded with a fixed number of queries."""
+
+    user: User
+    exported_at: dt.datetime
+    care_team: list[CareRelationship] = field(default_factory=list)
+    plans: list[Plan] = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)
+    access_log: list[PatientAccessLog] = field(default_factory=list)
+
+
+def user_export(*, user: User) -> UserExport:
+    """Load all of ``user``'s data for a copy (read only; 7 queries whatever the volume).
+
+    Includes session tombstones (a deleted session keeps its id and times) and every
+    access-log entry about the user (who read what, when).
+    """
+    # Local import: sessions depends on users, not the other way round.
+    from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
+
+    care_team = list(
+        CareRelationship.objects.filter(patient=user)
+        .select_related("clinician")
+        .order_by("created_at")
+    )
+    plans = list(
+        Plan.objects.filter(patient=user)
+        .select_related("prescribed_by", "routine")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=PlanItem.objects.select_related("exercise").order_by(
+                    "order", "id"
+                ),
+            )
+        )
+        .order_by("start_date", "created_at")
+    )
+    sessions = list(
+        Session.objects.filter(patient=user)
+        .prefetch_related(
+            Prefetch(
+                "exercises",
+                queryset=SessionExercise.objects.select_related("exercise")
+                .prefetch_related(
+                    Prefetch(
+                        "sets", queryset=SessionSet.objects.order_by("order", "id")
+                    )
+                )
+                .order_by("order", "id"),
+            )
+        )
+        .order_by("started_at", "id")
+    )
+    access_log = list(
+        PatientAccessLog.objects.filter(patient=user)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    return UserExport(
+        user=user,
+        exported_at=now(),
+        care_team=care_team,
+        plans=plans,
+        sessions=sessions,
+        access_log=access_log,
+    )
+
+
+@transaction.atomic
+def user_erase(*, user: User) -> None:
+    """Erase a patient account and everything it owns; PermissionDenied for staff.
+
+    Deleted: the user, care relationships, plans with items and their edit history,
+    session logs (exercises, sets, tombstones), login records (django-axes) and
+    refresh-token records' link to the account. Kept: access-log entries about the
+    patient with ``patient`` emptied (readers stay accountable), and the revoked
+    refresh tokens until they expire (so a copied token can never be replayed).
+    """
+    from sessions.models import Plan, PlanItem
+
+    if user.role != User.Role.PATIENT or user.is_staff or user.is_superuser:
+        raise PermissionDenied(ERASURE_PATIENTS_ONLY)
+
+    user_id = user.pk
+    email = user.email
+    plan_ids = list(Plan.objects.filter(patient=user).values_list("id", flat=True))
+
+    # Revoke first: the token rows outlive the user (user set to NULL) as a blacklist.
+    user_refresh_tokens_revoke(user=user)
+    # Admin change log: keep who did what, forget who it was about.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user_id)
+    ).update(object_repr=ERASED_REPR)
+    if plan_ids:
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Plan),
+            object_id__in=[str(pk) for pk in plan_ids],
+        ).update(object_repr=ERASED_REPR)
+
+    # Cascades: sessions (and their exercises and sets), plans (and items), care
+    # relationships; the access log's ``patient`` is SET_NULL by the model.
+    user.delete()
+
+    # simple-history keeps copies of plans and items (and records their deletion just
+    # now): those are the patient's data too.
+    Plan.history.model.objects.filter(id__in=plan_ids).delete()
+    PlanItem.history.model.objects.filter(plan_id__in=plan_ids).delete()
+    _login_records_delete(email=email)
+
+
+def _login_records_delete(*, email: str) -> None:
+    """Delete django-axes records (email, IP address, user agent) of logins by ``email``."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(username__iexact=email).delete()
+
+
+def user_profile_update(*, user: User, data: dict[str, Any]) -> User:
+    """Change the editable profile fields (name, timezone); ValidationError on bad values."""
+    editable = {"name", "timezone"}
+    changed = [key for key in data if key in editable]
+    for key in changed:
+        setattr(user, key, data[key])
+    if changed:
+        user.full_clean(exclude=["password"], validate_unique=False)
+        user.save(update_fields=changed)
+    return user
+
+
+def access_log_record_many(
+    *, actor: User, patient_ids: Iterable[UUID], action: str, path: str
+) -> None:
+    """Record one read by ``actor`` per distinct patient in one INSERT (own data skipped).
+
+    For list endpoints: a page of rows about many patients costs one query, not one per patient.
+    """
+    rows = [
+        PatientAccessLog(actor=actor, patient_id=pid, action=action, path=path[:500])
+        for pid in dict.fromkeys(patient_ids)
+        if pid != actor.pk
+    ]
+    if rows:
+        PatientAccessLog.objects.bulk_create(rows)

@@ -204,7 +204,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # Choice sets reused by several components (library and plans) need one name.
+        "PlanStatusEnum": "sessions.models.Plan.Status",
+        "ContentStatusEnum": "common.models.Status",
+        "InstructionKindEnum": "exercises.models.ExerciseInstruction.Kind",
+        "MediaKindEnum": "exercises.models.ExerciseMedia.Kind",
+        "SessionExerciseStatusEnum": "sessions.models.SessionExercise.Status",
+    },
     "TAGS": [
         {
             "name": "library",

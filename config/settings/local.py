@@ -7,3 +7,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env(
     "DJANGO_SECRET_KEY", default="django-insecure-local-development-only-key-change-me"
 )
+
+# runserver serves static files itself; WhiteNoise looks in the apps' folders too.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

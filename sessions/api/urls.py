@@ -1,7 +1,17 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
+
+from sessions.api.logs import SessionViewSet
+from sessions.api.plans import PlanViewSet
+from sessions.api.progress import ProgressView
 
 app_name = "sessions-api"
 
 router = SimpleRouter()
+router.register("plans", PlanViewSet, basename="plan")
+router.register("sessions", SessionViewSet, basename="session")
 
-urlpatterns = [*router.urls]
+urlpatterns = [
+    path("progress/", ProgressView.as_view(), name="progress"),
+    *router.urls,
+]

@@ -1,8 +1,22 @@
-from django.urls import path  # noqa: F401  (auth and me/ paths are added here)
+from django.urls import path
 from rest_framework.routers import SimpleRouter
+
+from users.api.auth import LoginView, LogoutView, RefreshView, RegisterView
+from users.api.me import ExportView, MeView, PasswordChangeView
+from users.api.patients import PatientViewSet
 
 app_name = "users-api"
 
 router = SimpleRouter()
+router.register("patients", PatientViewSet, basename="patient")
 
-urlpatterns = [*router.urls]
+urlpatterns = [
+    path("auth/register/", RegisterView.as_view(), name="auth-register"),
+    path("auth/token/", LoginView.as_view(), name="auth-token"),
+    path("auth/token/refresh/", RefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("me/", MeView.as_view(), name="me"),
+    path("me/password/", PasswordChangeView.as_view(), name="me-password"),
+    path("me/export/", ExportView.as_view(), name="me-export"),
+    *router.urls,
+]

@@ -1,0 +1,181 @@
+"""Reads of session logs, scoped to the caller and prefetched for the API representation.
+
+Scope: a patient sees their own sessions; a clinician the sessions of the patients in
+their care; an admin everyone's. Everyone else sees nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+
+from sessions.models import Session, SessionExercise, SessionSet
+from users.models import User
+from users.selectors import patient_list
+
+__all__ = [
+    "CURSOR_AHEAD",
+    "PATIENT_REQUIRED_FOR_SYNC",
+    "SessionFilterSet",
+    "session_get",
+    "session_list",
+    "session_sync_revision",
+]
+
+PATIENT_REQUIRED_FOR_SYNC = (
+    "Required with updated_since: change numbers are counted per patient."
+)
+CURSOR_AHEAD = (
+    "This is not a cursor the server gave you (it is ahead of the latest change). "
+    "Sync again with updated_since=0."
+)
+# The largest value a PostgreSQL bigint holds: larger numbers are not cursors either.
+MAX_REVISION = 2**63 - 1
+
+
+class RevisionFilter(django_filters.Filter):
+    """A whole, non-negative change number (django-filter's NumberFilter takes decimals)."""
+
+    field_class = forms.IntegerField
+
+
+class SessionFilterSet(django_filters.FilterSet):
+    patient = django_filters.UUIDFilter(
+        field_name="patient_id",
+        help_text=(
+            "Clinicians and admins: only this patient's sessions (an id outside your "
+            "care gives an empty list). Required together with `updated_since`."
+        ),
+    )
+    updated_since = RevisionFilter(
+        min_value=0,
+        max_value=MAX_REVISION,
+        method="filter_updated_since",
+        help_text=(
+            "Sync cursor: the `sync_cursor` of your previous sync (0 for a first full "
+            "sync). Returns every session changed after it, deletions included as "
+            "tombstones, oldest change first. Never a timestamp or a device clock."
+        ),
+    )
+
+    class Meta:
+        model = Session
+        fields = ["patient", "updated_since"]
+
+    def filter_updated_since(
+        self, queryset: QuerySet[Session], name: str, value: int
+    ) -> QuerySet[Session]:
+        return queryset.filter(revision__gt=value)
+
+
+def _visible(user: User) -> QuerySet[Session]:
+    """Every session row ``user`` may read, tombstones included (no query yet)."""
+    if user.is_superuser:
+        return Session.objects.all()
+    if user.role == User.Role.PATIENT:
+        return Session.objects.filter(patient=user)
+    # Clinicians: their patients'; anyone else: patient_list() is empty.
+    return Session.objects.filter(patient__in=patient_list(user=user))
+
+
+def _with_children(queryset: QuerySet[Session], user: User) -> QuerySet[Session]:
+    """Two prefetch queries for any number of sessions: exercises (+ exercise), sets."""
+    queryset = queryset.prefetch_related(
+        Prefetch(
+            "exercises",
+            queryset=SessionExercise.objects.select_related("exercise").only(
+                "id",
+                "session_id",
+                "exercise_id",
+                "plan_item_id",
+                "order",
+                "status",
+                "pain_during",
+                "notes",
+                "exercise__id",
+                "exercise__slug",
+                "exercise__name",
+            ),
+        ),
+        Prefetch("exercises__sets", queryset=SessionSet.objects.all()),
+    )
+    if user.role != User.Role.PATIENT or user.is_superuser:
+        # Readers other than the patient are access-logged per patient: join the patient.
+        queryset = queryset.select_related("patient")
+    return queryset
+
+
+def session_sync_revision(*, user: User, patient_id: Any = None) -> int | None:
+    """The latest change number of the patient whose sessions ``user`` reads (one query).
+
+    A patient reads their own; others name a patient with ``patient_id``. None when no
+    single visible patient is meant (a clinician listing all their patients).
+    """
+    if user.role == User.Role.PATIENT and not user.is_superuser:
+        patients = User.objects.filter(pk=user.pk)
+    elif patient_id is not None:
+        patients = patient_list(user=user).filter(pk=patient_id)
+    else:
+        return None
+    return patients.values_list("sync_revision", flat=True).first()
+
+
+def session_list(
+    *, user: User, filters: Mapping[str, Any] | None = None
+) -> QuerySet[Session]:
+    """The sessions ``user`` may read, filtered; ValidationError on bad filters.
+
+    Without ``updated_since``: live sessions, newest first. With it: every row changed
+    after that revision (tombstones included), oldest change first; a non-patient must
+    also pass ``patient``, and a cursor ahead of the patient's latest change is
+    rejected (it was not issued by the server).
+    """
+    filterset = SessionFilterSet(data=filters or {}, queryset=_visible(user))
+    if not filterset.is_valid():
+        raise ValidationError(filterset.form.errors.as_data())
+    since = filterset.form.cleaned_data.get("updated_since")
+    queryset = filterset.qs
+    if since is None:
+        queryset = queryset.filter(deleted_at__isnull=True).order_by(
+            "-started_at", "-id"
+        )
+    else:
+        patient_id = filterset.form.cleaned_data.get("patient")
+        is_patient = user.role == User.Role.PATIENT and not user.is_superuser
+        if not is_patient and patient_id is None:
+            raise ValidationError(
+                {
+                    "patient": [
+                        ValidationError(PATIENT_REQUIRED_FOR_SYNC, code="required")
+                    ]
+                }
+            )
+        latest = session_sync_revision(user=user, patient_id=patient_id)
+        if latest is not None and since > latest:
+            raise ValidationError(
+                {
+                    "updated_since": [
+                        ValidationError(CURSOR_AHEAD, code="invalid_cursor")
+                    ]
+                }
+            )
+        queryset = queryset.order_by("revision")
+    return _with_children(queryset, user)
+
+
+def session_get(*, user: User, session_id: Any) -> Session | None:
+    """One live (not deleted) session ``user`` may read, with its children; else None."""
+    try:
+        return (
+            _with_children(_visible(user), user)
+            .filter(deleted_at__isnull=True)
+            .get(pk=session_id)
+        )
+    except (Session.DoesNotExist, ValidationError, ValueError, TypeError):
+        # A malformed id is as unknown as a missing one.
+        return None

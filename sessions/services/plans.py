@@ -1,0 +1,317 @@
+"""Writes to plans: prescribing a routine to a patient and adjusting the plan afterwards.
+
+A plan keeps its own copy of the routine's items (exercise, block, dosage, note, order),
+so editing the template later never changes a prescription, and tweaking one patient's
+dosage never changes the template or anyone else's plan. Every change is kept in the
+edit history (simple-history) with who made it.
+
+Status transitions: active <-> paused (pause / resume) and active|paused -> ended. Ended
+is final: any change to an ended plan raises ValidationError keyed by what was changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+
+from common.models import Status
+from sessions.models import Plan, PlanItem
+from users.models import CareRelationship, User
+
+if TYPE_CHECKING:
+    from exercises.models import Routine, RoutineItem
+
+# Messages the tests assert on (constants beside the raiser).
+NOT_YOUR_PATIENT = "Not one of your patients."
+NOT_PRESCRIBER = (
+    "Only a clinician of this patient or an administrator can change plans."
+)
+ROUTINE_NOT_PUBLISHED = "Only a published routine can be prescribed."
+SCHEDULE_MISSING = "Give either days_of_week or times_per_week."
+SCHEDULE_BOTH = "Give either days_of_week or times_per_week, not both."
+DAYS_INVALID = "Use distinct ISO weekdays from 1 (Monday) to 7 (Sunday)."
+END_BEFORE_START = "The end date cannot be before the start date."
+PLAN_ENDED = "This plan has ended and can no longer be changed."
+NOT_ROUTINE_ITEM = "Not an item of this routine."
+NOT_PLAN_ITEM = "Not an item of this plan."
+DUPLICATE_ITEM = "This item is listed more than once."
+ONE_AMOUNT = "Give only one of reps, steps and seconds."
+
+AMOUNT_FIELDS = ("reps", "steps", "seconds")
+# Fields of a plan item a clinician may tweak (at prescription or afterwards).
+ADJUSTABLE_ITEM_FIELDS = (
+    "sets",
+    *AMOUNT_FIELDS,
+    "per_side",
+    "hold_seconds",
+    "rest_seconds",
+    "load",
+    "tempo",
+    "note",
+)
+# Copied from each routine item, in addition to exercise, routine_item, block and order.
+COPIED_ITEM_FIELDS = ADJUSTABLE_ITEM_FIELDS
+ADJUSTABLE_PLAN_FIELDS = (
+    "status",
+    "end_date",
+    "days_of_week",
+    "times_per_week",
+    "note",
+)
+
+
+def can_prescribe(*, user: User, patient_id: object) -> bool:
+    """Whether ``user`` may prescribe to / adjust plans of that patient (one query for clinicians).
+
+    Admins (superusers) may for any patient; clinicians only for patients in their care.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if user.role != User.Role.CLINICIAN:
+        return False
+    return CareRelationship.objects.filter(
+        clinician=user, patient_id=patient_id
+    ).exists()
+
+
+def plan_schedule_validate(
+    *,
+    start_date: dt.date,
+    end_date: dt.date | None,
+    days_of_week: Sequence[int] | None,
+    times_per_week: int | None,
+) -> None:
+    """Check a schedule: distinct weekdays 1-7 XOR times per week, end not before start.
+
+    Raises ValidationError keyed by field; shared by the API and the admin.
+    """
+    errors: dict[str, list[str]] = {}
+    days = list(days_of_week or [])
+    if days and (
+        len(set(days)) != len(days)
+        or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days
+        )
+    ):
+        errors["days_of_week"] = [DAYS_INVALID]
+    if days and times_per_week is not None:
+        errors["times_per_week"] = [SCHEDULE_BOTH]
+    elif not days and times_per_week is None:
+        errors["days_of_week"] = [SCHEDULE_MISSING]
+    if end_date is not None and start_date is not None and end_date < start_date:
+        errors["end_date"] = [END_BEFORE_START]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply_item_changes(item: PlanItem, changes: Mapping[str, Any]) -> None:
+    """Set the adjustable fields given; an amount (reps, steps or seconds) replaces the other two."""
+    given_amounts = [f for f in AMOUNT_FIELDS if changes.get(f) is not None]
+    if len(given_amounts) > 1:
+        raise ValidationError({given_amounts[1]: [ONE_AMOUNT]})
+    if given_amounts:
+        for field in AMOUNT_FIELDS:
+            setattr(item, field, None)
+    for field in ADJUSTABLE_ITEM_FIELDS:
+        if field in changes:
+            setattr(item, field, changes[field])
+
+
+def _clean_item(item: PlanItem, prefix: str) -> None:
+    """full_clean() one item, re-keying its errors under ``prefix`` (e.g. "items.0")."""
+    try:
+        item.full_clean(exclude=["plan"])
+    except ValidationError as exc:
+        raise ValidationError(
+            {
+                (prefix if key == NON_FIELD_ERRORS else f"{prefix}.{key}"): messages
+                for key, messages in exc.message_dict.items()
+            }
+        ) from exc
+
+
+def _prefixed(exc: ValidationError, prefix: str) -> ValidationError:
+    return ValidationError(
+        {f"{prefix}.{key}": messages for key, messages in exc.message_dict.items()}
+    )
+
+
+@transaction.atomic
+def plan_prescribe(
+    *,
+    prescriber: User,
+    patient: User,
+    routine: Routine,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    days_of_week: Sequence[int] | None = None,
+    times_per_week: int | None = None,
+    title: str = "",
+    note: str = "",
+    items: Sequence[Mapping[str, Any]] = (),
+) -> Plan:
+    """Prescribe a published routine to a patient in ``prescriber``'s care, copying its items.
+
+    ``items`` optionally tweaks the copied dosage: ``[{"routine_item": <id>, "reps": 8, ...}]``.
+    Raises ValidationError (field errors: patient, routine, schedule, items.N.*); nothing
+    is written unless everything is valid.
+    """
+    if not can_prescribe(user=prescriber, patient_id=patient.pk) or (
+        patient.role != User.Role.PATIENT
+    ):
+        # Same message whether the account exists, is not a patient or is someone
+        # else's patient: the answer must not reveal who is registered.
+        raise ValidationError({"patient": [NOT_YOUR_PATIENT]})
+    if routine.status != Status.PUBLISHED:
+        raise ValidationError({"routine": [ROUTINE_NOT_PUBLISHED]})
+    plan_schedule_validate(
+        start_date=start_date,
+        end_date=end_date,
+        days_of_week=days_of_week,
+        times_per_week=times_per_week,
+    )
+
+    routine_items: list[RoutineItem] = list(routine.items.order_by("order", "id"))
+    overrides = _overrides_by_routine_item(routine_items, items)
+
+    plan = Plan(
+        patient=patient,
+        prescribed_by=prescriber,
+        routine=routine,
+        title=title or routine.title,
+        status=Plan.Status.ACTIVE,
+        start_date=start_date,
+        end_date=end_date,
+        days_of_week=sorted(days_of_week or []),
+        times_per_week=times_per_week if not days_of_week else None,
+        note=note,
+    )
+    plan.full_clean()
+    plan._history_user = prescriber  # type: ignore[attr-defined]
+    plan._change_reason = f"Prescribed from routine {routine.slug}"  # type: ignore[attr-defined]
+    plan.save()
+
+    for routine_item in routine_items:
+        item = PlanItem(
+            plan=plan,
+            exercise_id=routine_item.exercise_id,
+            routine_item=routine_item,
+            block=routine_item.block,
+            order=routine_item.order,
+            **{field: getattr(routine_item, field) for field in COPIED_ITEM_FIELDS},
+        )
+        index, changes = overrides.get(routine_item.pk, (None, {}))
+        prefix = f"items.{index}" if index is not None else "items"
+        if changes:
+            try:
+                _apply_item_changes(item, changes)
+            except ValidationError as exc:
+                raise _prefixed(exc, prefix) from exc
+        _clean_item(item, prefix)
+        item._history_user = prescriber  # type: ignore[attr-defined]
+        item.save()
+    return plan
+
+
+def _overrides_by_routine_item(
+    routine_items: Sequence[RoutineItem], items: Sequence[Mapping[str, Any]]
+) -> dict[int, tuple[int, Mapping[str, Any]]]:
+    """Map routine item id -> (position in the request, changes); errors name the position."""
+    known = {item.pk for item in routine_items}
+    out: dict[int, tuple[int, Mapping[str, Any]]] = {}
+    for index, entry in enumerate(items):
+        pk = entry.get("routine_item")
+        if pk not in known:
+            raise ValidationError({f"items.{index}.routine_item": [NOT_ROUTINE_ITEM]})
+        if pk in out:
+            raise ValidationError({f"items.{index}.routine_item": [DUPLICATE_ITEM]})
+        out[pk] = (index, {k: v for k, v in entry.items() if k != "routine_item"})
+    return out
+
+
+@transaction.atomic
+def plan_update(
+    *,
+    plan: Plan,
+    actor: User,
+    changes: Mapping[str, Any],
+    items: Sequence[Mapping[str, Any]] = (),
+) -> Plan:
+    """Adjust a plan: status (see module doc), schedule, note, and dosage of its items.
+
+    ``changes`` holds any of ADJUSTABLE_PLAN_FIELDS; ``items`` lists ``{"id": <plan item
+    id>, <ADJUSTABLE_ITEM_FIELDS>...}``. Giving days_of_week clears times_per_week and
+    vice versa. PermissionDenied unless ``actor`` is a clinician of the patient or an
+    admin; ValidationError with field errors otherwise; all or nothing.
+    """
+    if not can_prescribe(user=actor, patient_id=plan.patient_id):
+        raise PermissionDenied(NOT_PRESCRIBER)
+    # Lock the row: two clinicians adjusting at once are applied one after the other.
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    unknown = set(changes) - set(ADJUSTABLE_PLAN_FIELDS)
+    if unknown:
+        raise ValueError(f"Not adjustable: {sorted(unknown)}")
+
+    changed = [f for f in changes if getattr(plan, f) != changes[f]]
+    if plan.status == Plan.Status.ENDED and (changed or items):
+        # Keyed by what the caller tried to change ("items" for dosage tweaks).
+        raise ValidationError(
+            {field: [PLAN_ENDED] for field in [*changed, *(["items"] if items else [])]}
+        )
+
+    for field in changed:
+        setattr(plan, field, changes[field])
+    # One schedule kind at a time: sending one replaces the other.
+    if changes.get("days_of_week") and "times_per_week" not in changes:
+        plan.times_per_week = None
+    if changes.get("times_per_week") is not None and "days_of_week" not in changes:
+        plan.days_of_week = []
+    plan_schedule_validate(
+        start_date=plan.start_date,
+        end_date=plan.end_date,
+        days_of_week=plan.days_of_week,
+        times_per_week=plan.times_per_week,
+    )
+    plan.days_of_week = sorted(plan.days_of_week or [])
+
+    if changed:
+        plan.full_clean()
+        plan._history_user = actor  # type: ignore[attr-defined]
+        plan._change_reason = "Adjusted: " + ", ".join(sorted(changed))  # type: ignore[attr-defined]
+        plan.save()
+
+    if items:
+        _items_adjust(plan=plan, actor=actor, items=items)
+    return plan
+
+
+def _items_adjust(
+    *, plan: Plan, actor: User, items: Sequence[Mapping[str, Any]]
+) -> None:
+    """Apply dosage tweaks to the plan's own items (the routine is never touched)."""
+    existing = {item.pk: item for item in plan.items.select_for_update()}
+    seen: set[int] = set()
+    for index, entry in enumerate(items):
+        prefix = f"items.{index}"
+        pk = entry.get("id")
+        if pk not in existing:
+            raise ValidationError({f"{prefix}.id": [NOT_PLAN_ITEM]})
+        if pk in seen:
+            raise ValidationError({f"{prefix}.id": [DUPLICATE_ITEM]})
+        seen.add(pk)
+        item = existing[pk]
+        changes = {k: v for k, v in entry.items() if k != "id"}
+        try:
+            _apply_item_changes(item, changes)
+        except ValidationError as exc:
+            raise _prefixed(exc, prefix) from exc
+        _clean_item(item, prefix)
+        item._history_user = actor  # type: ignore[attr-defined]
+        item._change_reason = "Dosage adjusted"  # type: ignore[attr-defined]
+        item.save()
