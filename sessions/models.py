@@ -12,10 +12,24 @@ from simple_history.models import HistoricalRecords
 
 from common.models import Dosage, TimeStamped
 from exercises.models import Exercise, Routine, RoutineItem
+from users.models import User
 
-__all__ = ["Plan", "PlanItem", "Session", "SessionExercise", "SessionSet"]
+__all__ = ["Patient", "Plan", "PlanItem", "Session", "SessionExercise", "SessionSet"]
 
 PAIN_SCALE = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+class Patient(User):
+    """A patient account seen from the care side (the admin's "Patients"): same rows as User.
+
+    A proxy in this app so that clinicians get a "Patients" page (and its permission)
+    without any permission on user accounts.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "patient"
+        verbose_name_plural = "patients"
 
 
 class Plan(TimeStamped):

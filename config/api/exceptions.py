@@ -22,6 +22,7 @@ from rest_framework.views import exception_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:rehabit:problem:"
+NON_FIELD_KEY = "__all__"  # Django's key for errors of a model or form as a whole
 
 
 def problem(
@@ -52,7 +53,7 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = str(key)
+            name = "non_field_errors" if key == NON_FIELD_KEY else str(key)
             field = f"{prefix}.{name}" if prefix else name
             out.extend(flatten_errors(value, field))
     elif isinstance(detail, list):

@@ -214,11 +214,31 @@ SPECTACULAR_SETTINGS = {
     },
     "TAGS": [
         {
+            "name": "auth",
+            "description": "Registration, login, token refresh and logout.",
+        },
+        {
+            "name": "me",
+            "description": "The signed-in account: profile, password, export, erasure.",
+        },
+        {
             "name": "library",
             "description": "The published exercise library and its taxonomies.",
         },
         {"name": "routines", "description": "Routine templates curated by clinicians."},
-        {"name": "health", "description": "Liveness and readiness probes."},
+        {
+            "name": "patients",
+            "description": "A clinician's patients, with pain and adherence.",
+        },
+        {
+            "name": "plans",
+            "description": "Routines prescribed to one patient, with a schedule.",
+        },
+        {
+            "name": "sessions",
+            "description": "Session logs: idempotent uploads, optimistic edits, sync.",
+        },
+        {"name": "progress", "description": "Weekly adherence and pain, per patient."},
     ],
 }
 
