@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-PYTEST_ARGS ?= -n auto
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 .PHONY: install run test lint format lock schema bench clean
 
@@ -37,6 +37,20 @@ schema: install ## write the OpenAPI schema to schema.yaml, validating it
 lock: ## re-resolve requirements/*.txt from requirements/*.in (needs pip-tools)
 	cd requirements && PIP_FIND_LINKS= pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links -o base.txt base.in
 	cd requirements && PIP_FIND_LINKS= pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links -o dev.txt dev.in
+
+.PHONY: smoke resilience
+
+smoke: install ## the production stack without Docker: compose file checked, bin/serve (gunicorn, PostgreSQL, Redis) smoke-tested
+	.ci/smoke
+
+resilience: install ## live fault tests: two gunicorns, PostgreSQL restarted, Redis stopped. Restarts both: run alone
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make resilience needs DATABASE_URL=postgres://..." >&2; exit 2;; esac
+	REHABIT_LIVE_TESTS=1 $(VENV)/bin/pytest tests/resilience -p no:xdist --create-db
+
+.PHONY: fuzz
+
+fuzz: install ## contract fuzzing: schemathesis against gunicorn on a fresh PostgreSQL database (CI_POSTGRES_URL)
+	.ci/fuzz
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -66,6 +66,14 @@ AWAITING_OTHER_REVIEWER = (
 EMPTY = "-"  # as the admin shows empty values
 AMOUNT_FIELDS = ("reps", "steps", "seconds")
 DOSAGE_NUMBER_FIELDS = ("sets", *AMOUNT_FIELDS, "hold_seconds", "rest_seconds")
+# Widths of the routine item inline's inputs (the table scrolls inside its box if the
+# screen is narrower still).
+ITEM_COLUMN_WIDTHS = {
+    **dict.fromkeys(DOSAGE_NUMBER_FIELDS, "4.5em"),
+    "load": "8em",
+    "tempo": "5em",
+    "note": "12em",
+}
 
 
 def format_minutes(seconds: int) -> str:
@@ -740,10 +748,10 @@ class RoutineItemInline(SortableTabularInline):
     ) -> forms.Field | None:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         # Thirteen columns: keep the numbers narrow so the note stays readable.
-        if field is not None and db_field.name in DOSAGE_NUMBER_FIELDS:
-            field.widget.attrs["style"] = "width: 4.5em"
-        elif field is not None and db_field.name in ("load", "tempo"):
-            field.widget.attrs["size"] = 10
+        # A width, not a size: the admin's CSS gives text inputs (.vTextField) 20em,
+        # which overrides the size attribute.
+        if field is not None and db_field.name in ITEM_COLUMN_WIDTHS:
+            field.widget.attrs["style"] = f"width: {ITEM_COLUMN_WIDTHS[db_field.name]}"
         return field
 
     @admin.display(description="estimated")

@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import django_filters as filters
+from django import forms
 from django.db.models import Q
 from drf_spectacular.drainage import set_override
 
 from common.models import Status
+from config.api.validation import FilterSet, IsoDateTimeFilter
 from exercises.models import (
     Condition,
     Equipment,
@@ -51,8 +53,28 @@ class SlugFilter(filters.ModelChoiceFilter):
         )
 
 
+class RepeatableSelect(forms.Select):
+    """Reads a repeated parameter (``?ordering=a&ordering=b``) like ``?ordering=a,b``.
+
+    The schema documents the comma-separated form (style form, explode false), but some
+    generated clients repeat the parameter per item whatever the schema says
+    (openapi-python-client#197); a plain Select keeps only the last value and silently
+    drops the other sort keys.
+    """
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        values = data.getlist(name) if hasattr(data, "getlist") else []
+        if len(values) > 1:
+            return ",".join(values)
+        return super().value_from_datadict(data, files, name)
+
+
 class StableOrderingFilter(filters.OrderingFilter):
     """Whitelisted ordering with the primary key as the last key, so pages never overlap."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", RepeatableSelect)
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet[Any], value: list[str] | None) -> QuerySet[Any]:
         if not value:
@@ -63,7 +85,7 @@ class StableOrderingFilter(filters.OrderingFilter):
 # ---------------------------------------------------------------------------
 # Exercises
 # ---------------------------------------------------------------------------
-class ExerciseFilterSet(filters.FilterSet):
+class ExerciseFilterSet(FilterSet):
     q = filters.CharFilter(
         method="filter_q",
         max_length=200,
@@ -91,7 +113,7 @@ class ExerciseFilterSet(filters.FilterSet):
         choices=Exercise.Laterality.choices,
         help_text="Bilateral, unilateral (one side at a time) or alternating.",
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = IsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text=(
@@ -116,8 +138,8 @@ class ExerciseFilterSet(filters.FilterSet):
             ("created_at", "created_at"),
         ),
         help_text=(
-            "Sort keys, comma-separated, '-' for descending (default: name). "
-            "Ties are broken by id."
+            "Sort keys, comma-separated (or the parameter repeated), '-' for "
+            "descending (default: name). Ties are broken by id."
         ),
     )
 
@@ -155,7 +177,7 @@ class ExerciseFilterSet(filters.FilterSet):
 # ---------------------------------------------------------------------------
 # Routines
 # ---------------------------------------------------------------------------
-class RoutineFilterSet(filters.FilterSet):
+class RoutineFilterSet(FilterSet):
     q = filters.CharFilter(
         method="filter_q",
         max_length=200,
@@ -184,7 +206,10 @@ class RoutineFilterSet(filters.FilterSet):
             ("updated_at", "updated_at"),
             ("created_at", "created_at"),
         ),
-        help_text="Sort keys, comma-separated, '-' for descending (default: title).",
+        help_text=(
+            "Sort keys, comma-separated (or the parameter repeated), '-' for "
+            "descending (default: title)."
+        ),
     )
 
     class Meta:
@@ -214,7 +239,7 @@ TAXONOMY_Q_HELP = (
 )
 
 
-class MuscleFilterSet(filters.FilterSet):
+class MuscleFilterSet(FilterSet):
     q = filters.CharFilter(method="filter_q", max_length=200, help_text=TAXONOMY_Q_HELP)
     body_region = filters.ChoiceFilter(
         choices=Muscle.BodyRegion.choices, help_text="Body region of the muscle."
@@ -230,7 +255,7 @@ class MuscleFilterSet(filters.FilterSet):
         return queryset.filter(search_q(value, ("name", "slug")))
 
 
-class EquipmentFilterSet(filters.FilterSet):
+class EquipmentFilterSet(FilterSet):
     q = filters.CharFilter(method="filter_q", max_length=200, help_text=TAXONOMY_Q_HELP)
 
     class Meta:
@@ -243,7 +268,7 @@ class EquipmentFilterSet(filters.FilterSet):
         return queryset.filter(search_q(value, ("name", "slug")))
 
 
-class ConditionFilterSet(filters.FilterSet):
+class ConditionFilterSet(FilterSet):
     q = filters.CharFilter(method="filter_q", max_length=200, help_text=TAXONOMY_Q_HELP)
 
     class Meta:

@@ -49,6 +49,11 @@ MIN_TREND_WEEKS = 2
 
 RANGE_REVERSED = "'to' must not be before 'from'."
 RANGE_TOO_LONG = f"The range can span at most {MAX_RANGE_DAYS} days."
+# Calendar bounds for from/to: the arithmetic on them (weeks back, a day forward, the
+# time zone's midnight in UTC) overflowed Python's dates near years 1 and 9999 (a 500).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+DATE_OUT_OF_RANGE = f"Enter a date from {EARLIEST_DATE} to {LATEST_DATE}."
 
 
 class Direction:
@@ -132,8 +137,16 @@ def progress_range(
     """Fill in defaults and validate: ``to`` defaults to today, ``from`` to the Monday 7 weeks
     before ``to``'s week (8 weeks in all).
 
-    Raises ValidationError keyed "to" when to < from or the range exceeds MAX_RANGE_DAYS.
+    Raises ValidationError keyed "to" when to < from or the range exceeds MAX_RANGE_DAYS,
+    keyed by the parameter when a date is outside EARLIEST_DATE..LATEST_DATE.
     """
+    outside = {
+        name: [ValidationError(DATE_OUT_OF_RANGE, code="date_out_of_range")]
+        for name, value in (("from", date_from), ("to", date_to))
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE
+    }
+    if outside:
+        raise ValidationError(outside)
     date_to = date_to or today
     date_from = date_from or week_start(date_to) - dt.timedelta(weeks=DEFAULT_WEEKS - 1)
     if date_to < date_from:

@@ -8,11 +8,13 @@ request body or the query parameter's name; ``non_field_errors`` for the body as
 from __future__ import annotations
 
 import json
+import sys
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -23,6 +25,8 @@ from rest_framework.views import exception_handler
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:rehabit:problem:"
 NON_FIELD_KEY = "__all__"  # Django's key for errors of a model or form as a whole
+# Seconds a client should wait before retrying when the database is down or too slow.
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 def problem(
@@ -141,8 +145,22 @@ def not_found_view(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error_view(request: HttpRequest) -> HttpResponse:
-    """500: a problem document under /api/, Django's page elsewhere."""
+    """500: a problem document under /api/, Django's page elsewhere.
+
+    A database that is unreachable, restarting or past statement_timeout is a 503
+    with Retry-After instead: the request did not fail for good, and clients retry.
+    """
     if request.path.startswith("/api/"):
+        # Django calls this view inside its `except` block: the exception is at hand.
+        if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+            response = _plain_problem(
+                request,
+                503,
+                "service_unavailable",
+                "The database is unavailable or too slow; retry later.",
+            )
+            response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+            return response
         return _plain_problem(
             request, 500, "server_error", "An unexpected error occurred."
         )

@@ -8,6 +8,7 @@
 - ``THROTTLE_PARAMETERS``: the Retry-After header of a 429.
 - ``SelectorFilterBackend``: documents a view's ``filterset_class`` when its selector,
   not the view, applies the FilterSet.
+- ``LINKS``: OpenAPI links between operations (the app's flows, followed by the fuzzer).
 """
 
 from __future__ import annotations
@@ -34,7 +35,100 @@ if TYPE_CHECKING:
 
 
 class AutoSchema(BaseAutoSchema):
-    pass
+    def get_auth(self) -> list[dict[str, list[str]]]:
+        """Security requirements; none at all for operations that take no credentials.
+
+        drf-spectacular writes ``security: [{}]`` for a view without authenticators
+        (e.g. registration). OpenAPI reads that as "no credentials", the same as no
+        ``security`` key, but openapi-python-client reads any non-empty list as
+        "credentials required" and made ``auth_register`` demand an
+        ``AuthenticatedClient``. Leaving the key out says the same thing to every reader,
+        and matches the token endpoints.
+        """
+        auths: list[dict[str, list[str]]] = super().get_auth()
+        return [] if all(not requirement for requirement in auths) else auths
+
+    # Responses every operation can give whatever its view says, found undocumented by
+    # the contract fuzzer (docs/testing.md): added where the view did not declare them.
+    # Text never contains NUL (U+0000): PostgreSQL cannot store it, so every text input
+    # refuses it (400). Saying so lets clients, and the fuzzer, know it is invalid.
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer_field(
+            field, direction, bypass_extensions
+        )
+        if direction == "request" and isinstance(field, serializers.CharField):
+            _forbid_nul(schema)
+        return schema
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._get_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query":
+                _forbid_nul(parameter.get("schema", {}))
+        return parameters
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        """The view's responses, plus 304, 401, 406, 415 and 429 where they apply, and links.
+
+        - 304: ConditionalGetMiddleware answers a matching ``If-None-Match`` on any GET.
+        - 401: an invalid or expired token is refused even where none is needed.
+        - 406: an ``Accept`` header that excludes JSON (the only media type produced).
+        - 415: a body that is not ``application/json`` (the only one parsed).
+        - 429: any throttled view (every view has the anon/user rate limits).
+        - links: LINKS, where a response feeds another operation.
+        """
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        extra: dict[int, OpenApiResponse] = {}
+        if self.method == "GET":
+            extra[304] = NOT_MODIFIED
+        auths = self.get_auth()
+        if auths:
+            extra[401] = problem_response(
+                401, UNAUTHORIZED_OPTIONAL if {} in auths else ""
+            )
+        extra[406] = problem_response(406)
+        if self.method in {"POST", "PUT", "PATCH"} and self.get_request_serializer():
+            extra[415] = problem_response(415)
+        if self._is_throttled():
+            extra[429] = problem_response(429)
+        for status, response in extra.items():
+            if str(status) not in responses:
+                media = None if status == 304 else (PROBLEM_CONTENT_TYPE,)
+                responses[str(status)] = self._get_response_for_code(
+                    response, str(status), media, direction
+                )
+        for status, links in LINKS.get(self.get_operation_id(), {}).items():
+            if status in responses:
+                responses[status]["links"] = links
+        return dict(sorted(responses.items()))
+
+    def get_override_parameters(self) -> list[Any]:
+        """GET operations also get ``If-None-Match`` / ``ETag`` (ConditionalGetMiddleware);
+        throttled views the ``Retry-After`` of their 429.
+        """
+        parameters = list(super().get_override_parameters())
+        named = {p.name for p in parameters if isinstance(p, OpenApiParameter)}
+        if self.method == "GET":
+            parameters += [p for p in CONDITIONAL_GET_PARAMETERS if p.name not in named]
+        if self._is_throttled():
+            parameters += [p for p in THROTTLE_PARAMETERS if p.name not in named]
+        return parameters
+
+    def _is_throttled(self) -> bool:
+        return bool(getattr(self.view, "throttle_classes", None))
+
+
+NO_NUL_PATTERN = r"^[^\u0000]*$"
+
+
+def _forbid_nul(schema: dict[str, Any]) -> None:
+    """Add NO_NUL_PATTERN to a plain string schema (not one with a format, enum or pattern)."""
+    if schema.get("type") == "string" and not {"format", "enum", "pattern"} & set(
+        schema
+    ):
+        schema["pattern"] = NO_NUL_PATTERN
 
 
 class SelectorFilterBackend(DjangoFilterBackend):
@@ -114,9 +208,15 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
     404: "No such resource, or not visible to the caller.",
     405: "Method not allowed on this endpoint.",
     409: "Conflicts with the current state of the resource.",
+    406: "The `Accept` header excludes `application/json`, the only media type served.",
     412: "A precondition (If-Match) failed.",
+    415: "The body is not `application/json`, the only media type accepted.",
     429: "Too many requests: retry after the number of seconds in `Retry-After`.",
 }
+UNAUTHORIZED_OPTIONAL = (
+    "Credentials were sent but are invalid or expired (no credentials are needed "
+    "here): refresh the token, or send none."
+)
 
 PROBLEM_EXAMPLES: dict[int, OpenApiExample] = {
     400: OpenApiExample(
@@ -134,6 +234,12 @@ PROBLEM_EXAMPLES: dict[int, OpenApiExample] = {
             ],
         ),
     ),
+    401: OpenApiExample(
+        "Token not valid",
+        value=_problem_example(
+            401, "token_not_valid", "Given token not valid for any token type"
+        ),
+    ),
     404: OpenApiExample(
         "Not found",
         value=_problem_example(
@@ -141,6 +247,20 @@ PROBLEM_EXAMPLES: dict[int, OpenApiExample] = {
             "not_found",
             "Not found.",
             instance="/api/v1/exercises/0b7e7c62-3f3a-4f5e-9a55-6f2d1c1e9b10/",
+        ),
+    ),
+    406: OpenApiExample(
+        "Not acceptable",
+        value=_problem_example(
+            406, "not_acceptable", "Could not satisfy the request Accept header."
+        ),
+    ),
+    415: OpenApiExample(
+        "Unsupported media type",
+        value=_problem_example(
+            415,
+            "unsupported_media_type",
+            'Unsupported media type "text/plain" in request.',
         ),
     ),
     429: OpenApiExample(
@@ -208,3 +328,171 @@ THROTTLE_PARAMETERS = [
         description="Seconds to wait before retrying.",
     ),
 ]
+
+
+# ---------------------------------------------------------------------------
+# Enum member names for generated clients
+# ---------------------------------------------------------------------------
+def name_enum_members(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Postprocessing hook: ``x-enum-varnames`` on string enums whose values are not names.
+
+    Client generators name enum members after the values; a descending sort key such as
+    ``-name`` is not an identifier, so openapi-python-client fell back to ``VALUE_0``,
+    ``VALUE_1``... The extension (read by openapi-python-client and OpenAPI Generator)
+    names them ``NAME_DESC``; enums whose values are all identifiers are left alone.
+    """
+    _add_enum_varnames(result)
+    return result
+
+
+def _add_enum_varnames(node: Any) -> None:
+    if isinstance(node, dict):
+        values = node.get("enum")
+        if node.get("type") == "string" and isinstance(values, list):
+            names = _enum_member_names(values)
+            if names is not None:
+                node.setdefault("x-enum-varnames", names)
+        for value in node.values():
+            _add_enum_varnames(value)
+    elif isinstance(node, list):
+        for value in node:
+            _add_enum_varnames(value)
+
+
+def _enum_member_names(values: list[Any]) -> list[str] | None:
+    """``["-name", "name"]`` -> ``["NAME_DESC", "NAME"]``; None when no names are needed or possible."""
+    if not all(isinstance(value, str) for value in values) or all(
+        value.isidentifier() for value in values
+    ):
+        return None
+    names = []
+    for value in values:
+        if value.startswith("-") and value[1:].isidentifier():
+            names.append(f"{value[1:]}_desc".upper())
+        elif value.isidentifier():
+            names.append(value.upper())
+        else:
+            return None
+    return names if len(set(names)) == len(names) else None
+
+
+# ---------------------------------------------------------------------------
+# OpenAPI links: how one response feeds the next request
+# ---------------------------------------------------------------------------
+def _link(operation_id: str, description: str, **fields: Any) -> dict[str, Any]:
+    return {"operationId": operation_id, "description": description, **fields}
+
+
+def _first_result(operation_id: str, description: str) -> dict[str, Any]:
+    return _link(
+        operation_id, description, parameters={"id": "$response.body#/results/0/id"}
+    )
+
+
+_SESSION_FOLLOW_UPS = {
+    "ReadSession": _link(
+        "sessions_retrieve",
+        "Read the stored session.",
+        parameters={"id": "$response.body#/id"},
+    ),
+    "EditSession": _link(
+        "sessions_partial_update",
+        "Edit it, with the ETag just received as If-Match.",
+        parameters={
+            "id": "$response.body#/id",
+            "header.If-Match": "$response.header.ETag",
+        },
+    ),
+    "DeleteSession": _link(
+        "sessions_destroy",
+        "Delete it, with the ETag just received as If-Match.",
+        parameters={
+            "id": "$response.body#/id",
+            "header.If-Match": "$response.header.ETag",
+        },
+    ),
+}
+_TOKEN_FOLLOW_UPS = {
+    "RefreshTokens": _link(
+        "auth_token_refresh",
+        "Exchange the refresh token for a new pair.",
+        requestBody={"refresh": "$response.body#/refresh"},
+    ),
+    "LogOut": _link(
+        "auth_logout",
+        "Revoke the refresh token.",
+        requestBody={"refresh": "$response.body#/refresh"},
+    ),
+}
+_PLAN_FOLLOW_UPS = {
+    "ReadPlan": _link(
+        "plans_retrieve", "Read the plan.", parameters={"id": "$response.body#/id"}
+    ),
+    "AdjustPlan": _link(
+        "plans_partial_update",
+        "Adjust the plan.",
+        parameters={"id": "$response.body#/id"},
+    ),
+}
+_FIRST_PATIENT = "$response.body#/results/0/id"
+
+# operationId -> status -> links (documentation for integrators; schemathesis follows
+# them in its stateful tests).
+LINKS: dict[str, dict[str, dict[str, Any]]] = {
+    "auth_register": {
+        "201": {
+            "LogIn": _link(
+                "auth_token",
+                "Log in with the email and password just registered.",
+                requestBody={
+                    "email": "$request.body#/email",
+                    "password": "$request.body#/password",
+                },
+            )
+        }
+    },
+    "auth_token": {"200": _TOKEN_FOLLOW_UPS},
+    "auth_token_refresh": {"200": _TOKEN_FOLLOW_UPS},
+    "exercises_list": {
+        "200": {"ReadExercise": _first_result("exercises_retrieve", "Read one.")}
+    },
+    "routines_list": {
+        "200": {"ReadRoutine": _first_result("routines_retrieve", "Read one.")}
+    },
+    "patients_list": {
+        "200": {
+            "ReadPatient": _first_result("patients_retrieve", "Read one."),
+            "PatientPlans": _link(
+                "plans_list",
+                "Their plans.",
+                parameters={"query.patient": _FIRST_PATIENT},
+            ),
+            "PatientSessions": _link(
+                "sessions_list",
+                "Their session logs.",
+                parameters={"query.patient": _FIRST_PATIENT},
+            ),
+            "PatientProgress": _link(
+                "progress_retrieve",
+                "Their progress.",
+                parameters={"query.patient": _FIRST_PATIENT},
+            ),
+        }
+    },
+    "plans_list": {"200": {"ReadPlan": _first_result("plans_retrieve", "Read one.")}},
+    "plans_create": {"201": _PLAN_FOLLOW_UPS},
+    "sessions_create": {"200": _SESSION_FOLLOW_UPS, "201": _SESSION_FOLLOW_UPS},
+    "sessions_retrieve": {
+        "200": {
+            name: link
+            for name, link in _SESSION_FOLLOW_UPS.items()
+            if name != "ReadSession"
+        }
+    },
+    "sessions_partial_update": {"200": _SESSION_FOLLOW_UPS},
+    "sessions_list": {
+        "200": {"ReadSession": _first_result("sessions_retrieve", "Read one.")}
+    },
+}

@@ -1,8 +1,10 @@
 """Settings shared by every environment. Values come from the environment (config.env)."""
 
+import logging
 from datetime import timedelta
 
 from config.env import BASE_DIR, env
+from config.logs import build_logging, configure_structlog
 
 # ---------------------------------------------------------------------------
 # Core
@@ -29,6 +31,7 @@ THIRD_PARTY_APPS = [
     "corsheaders",
     "rest_framework_simplejwt.token_blacklist",
     "axes",
+    "django_structlog",
 ]
 LOCAL_APPS = [
     "users.apps.UsersConfig",
@@ -38,8 +41,17 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # First: the request id marks every response, static files and refusals included.
+    "config.logs.RequestIdMiddleware",
+    # Probes answer before host validation, the HTTPS redirect and the request log.
+    "config.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Binds request_id/user_id/ip to every log line; logs request_finished (the access
+    # log; static files and HTTPS redirects above are not logged).
+    "django_structlog.middlewares.RequestMiddleware",
+    # 413 before anything reads the body.
+    "config.middleware.BodySizeLimitMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +93,8 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Larger bodies get 413 (config.middleware); the largest valid session upload is ~0.7 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_REQUEST_BYTES", default=1024 * 1024)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------------------
@@ -117,7 +131,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -154,7 +168,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a nesting limit (deep bodies are a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
+    # Proxies in front of the app (load balancer: 1): rate limits key on the client's
+    # address from X-Forwarded-For instead of the proxy's. Unset: REMOTE_ADDR.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -204,6 +222,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",  # the default
+        # x-enum-varnames, so generated clients get NAME_DESC rather than VALUE_0.
+        "config.api.schema.name_enum_members",
+    ],
     "ENUM_NAME_OVERRIDES": {
         # Choice sets reused by several components (library and plans) need one name.
         "PlanStatusEnum": "sessions.models.Plan.Status",
@@ -249,11 +272,14 @@ CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 
 # ---------------------------------------------------------------------------
-# Logging
+# Logging: JSON lines on stderr (DJANGO_LOG_FORMAT=console for humans), each with the
+# request id (X-Request-ID from the load balancer when sane, else a new UUID; echoed
+# in the response). See config/logs.py.
 # ---------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-}
+LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")
+LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# One line per request (request_finished, with code and duration_ms) is the access log.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+configure_structlog()

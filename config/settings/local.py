@@ -1,6 +1,7 @@
 """Local development: DEBUG on, SQLite by default, a fixed insecure key."""
 
 from config.env import env
+from config.logs import build_logging
 from config.settings.base import *  # noqa: F403
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
@@ -11,3 +12,7 @@ SECRET_KEY = env(
 # runserver serves static files itself; WhiteNoise looks in the apps' folders too.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Human-readable log lines in a terminal (DJANGO_LOG_FORMAT=json to see production's).
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="console")
+LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)  # noqa: F405

@@ -10,6 +10,17 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Bounded waits: a database that does not answer is an error (503), not a hung worker.
+# statement_timeout stops a query (slow plan, lock wait) well before gunicorn's timeout;
+# 0 disables it (the start script migrates with 0: a migration may rightly be long).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _statement_timeout_ms = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=10_000)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+            "options": f"-c statement_timeout={_statement_timeout_ms}",
+        }
+    )
 
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"

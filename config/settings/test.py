@@ -1,5 +1,6 @@
 """Test settings: fast hashing, in-memory email; the database comes from DATABASE_URL."""
 
+from config.logs import build_logging
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -12,3 +13,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Serve static files from the apps' folders (no collectstatic before tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Quiet: no per-request log lines; warnings and errors still reach pytest's capture.
+LOGGING = build_logging("console", "WARNING", quiet=True)

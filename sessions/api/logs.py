@@ -22,12 +22,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.fields import empty
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.exceptions import PROBLEM_CONTENT_TYPE, TYPE_PREFIX
+from config.api.pagination import CursorPagination
 from config.api.schema import (
     CONDITIONAL_GET_PARAMETERS,
     NOT_MODIFIED,
@@ -35,6 +35,7 @@ from config.api.schema import (
     SelectorFilterBackend,
     problem_responses,
 )
+from config.api.validation import StrictTypesMixin
 from sessions.models import Session, SessionExercise, SessionSet
 from sessions.selectors.logs import (
     MAX_REVISION,
@@ -53,7 +54,7 @@ from sessions.services.logs import (
     session_upload,
 )
 from users.models import User
-from users.services import access_log_record
+from users.services import access_log_record_many
 
 # Clock skew allowed between the phone and the server for times in the future.
 FUTURE_SKEW = dt.timedelta(minutes=5)
@@ -194,7 +195,7 @@ class SessionExerciseInputSerializer(serializers.Serializer):
     )
 
 
-class SessionFieldsSerializer(serializers.Serializer):
+class SessionFieldsSerializer(StrictTypesMixin, serializers.Serializer):
     """Fields shared by upload and edit; time rules in one place."""
 
     plan = serializers.UUIDField(
@@ -446,9 +447,11 @@ class SessionCursorPagination(CursorPagination):
         if self.ordering[0] == "revision":
             return position.isdigit() and int(position) <= MAX_REVISION
         try:
-            return parse_datetime(position) is not None
+            parsed = parse_datetime(position)
         except ValueError:
             return False
+        # Ours always carry an offset; a naive one would be compared in server time.
+        return parsed is not None and not timezone.is_naive(parsed)
 
     def get_paginated_response(
         self, data: list[dict[str, Any]], sync_cursor: int | None = None
@@ -487,16 +490,30 @@ class SessionCursorPagination(CursorPagination):
 # ---------------------------------------------------------------------------
 # Permissions
 # ---------------------------------------------------------------------------
+def _is_patient(user: Any) -> bool:
+    return getattr(user, "role", None) == User.Role.PATIENT and not user.is_superuser
+
+
 class IsPatientForWrites(BasePermission):
-    """Reads for anyone signed in (scoped by the selectors); writes for patients only."""
+    """Reads for anyone signed in (scoped by the selectors); writes for patients only.
+
+    Uploads (and any other write) are refused by role before anything is read. Edits
+    and deletes are checked on the object after the scoped lookup, as for plans: a
+    session the caller cannot see answers 404 whatever their role, and only one they
+    can see but not change (a clinician's patient's, any for an admin) answers 403.
+    """
 
     message = ONLY_PATIENTS_WRITE
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        user = request.user
-        return user.role == User.Role.PATIENT and not user.is_superuser
+        if getattr(view, "action", None) in {"partial_update", "destroy"}:
+            return True  # has_object_permission decides, once the session is found
+        return _is_patient(request.user)
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        return request.method in SAFE_METHODS or _is_patient(request.user)
 
 
 # ---------------------------------------------------------------------------
@@ -716,7 +733,8 @@ PRECONDITION_428 = _problem_response(
     ],
 )
 FORBIDDEN_403 = _problem_response(
-    "The caller is not a patient: clinicians and admins only read sessions.",
+    "The caller is not a patient: clinicians and admins only read sessions (a "
+    "session they cannot read answers 404, as for anyone).",
     [
         OpenApiExample(
             "Not a patient",
@@ -750,7 +768,8 @@ LOCATION_HEADER = OpenApiParameter(
 )
 IF_MATCH_REQUIRED = OpenApiParameter(
     "If-Match",
-    OpenApiTypes.STR,
+    # Not blank: a blank If-Match counts as missing (428).
+    {"type": "string", "pattern": r"\S"},
     location=OpenApiParameter.HEADER,
     required=True,
     description=(
@@ -968,15 +987,14 @@ class SessionViewSet(viewsets.GenericViewSet):
 
     # -- helpers ------------------------------------------------------------
     def _log_reads(self, sessions: Iterable[Session], action: str) -> None:
-        """One access-log entry per patient read (not per row); patients are not logged."""
-        user = self.request.user
-        if user.role == User.Role.PATIENT and not user.is_superuser:
-            return
-        patients = {session.patient_id: session.patient for session in sessions}
-        for patient in patients.values():
-            access_log_record(
-                actor=user, patient=patient, action=action, path=self.request.path
-            )
+        """One access-log entry per patient read (not per row); own reads are not logged."""
+        # One INSERT whatever the number of patients on the page (fixed query count).
+        access_log_record_many(
+            actor=self.request.user,
+            patient_ids=[session.patient_id for session in sessions],
+            action=action,
+            path=self.request.path,
+        )
 
     def _session_response(self, session_id: Any, status: int = 200) -> Response:
         session = session_get(user=self.request.user, session_id=session_id)

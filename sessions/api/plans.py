@@ -30,6 +30,7 @@ from config.api.schema import (
     SelectorFilterBackend,
     problem_responses,
 )
+from config.api.validation import StrictTypesMixin
 from exercises.models import Exercise, ExerciseInstruction, ExerciseMedia, RoutineItem
 from exercises.selectors import routine_visible
 from sessions.models import Plan
@@ -305,7 +306,7 @@ def _validate_days(value: list[int]) -> list[int]:
     return sorted(value)
 
 
-class PlanCreateSerializer(serializers.Serializer):
+class PlanCreateSerializer(StrictTypesMixin, serializers.Serializer):
     patient = serializers.UUIDField(help_text="User id of one of your patients.")
     routine = serializers.UUIDField(
         help_text="Id of a published routine; its items are copied."
@@ -373,7 +374,7 @@ class PlanCreateSerializer(serializers.Serializer):
         return value
 
 
-class PlanUpdateSerializer(serializers.Serializer):
+class PlanUpdateSerializer(StrictTypesMixin, serializers.Serializer):
     status = serializers.ChoiceField(
         choices=Plan.Status.choices,
         required=False,

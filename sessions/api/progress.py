@@ -207,7 +207,9 @@ class ProgressView(APIView):
         ],
     )
     def get(self, request: Request) -> Response:
-        query = ProgressQuerySerializer(data=request.query_params)
+        # A plain dict: DRF reads a QueryDict like a form, where a blank value means
+        # "not sent"; here ?to= or ?patient= is a malformed value (400), as elsewhere.
+        query = ProgressQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         params: dict[str, Any] = query.validated_data
         user = request.user

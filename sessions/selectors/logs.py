@@ -13,7 +13,9 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
+from drf_spectacular.drainage import set_override
 
+from config.api.validation import FilterSet
 from sessions.models import Session, SessionExercise, SessionSet
 from users.models import User
 from users.selectors import patient_list
@@ -43,8 +45,23 @@ class RevisionFilter(django_filters.Filter):
 
     field_class = forms.IntegerField
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The schema states the bounds the form field enforces (400 outside them).
+        set_override(
+            self,
+            "field",
+            {
+                "type": "integer",
+                "format": "int64",
+                "minimum": self.extra.get("min_value", 0),
+                "maximum": self.extra.get("max_value", MAX_REVISION),
+                "description": self.extra.get("help_text", ""),
+            },
+        )
 
-class SessionFilterSet(django_filters.FilterSet):
+
+class SessionFilterSet(FilterSet):
     patient = django_filters.UUIDFilter(
         field_name="patient_id",
         help_text=(
@@ -83,9 +100,9 @@ def _visible(user: User) -> QuerySet[Session]:
     return Session.objects.filter(patient__in=patient_list(user=user))
 
 
-def _with_children(queryset: QuerySet[Session], user: User) -> QuerySet[Session]:
+def _with_children(queryset: QuerySet[Session]) -> QuerySet[Session]:
     """Two prefetch queries for any number of sessions: exercises (+ exercise), sets."""
-    queryset = queryset.prefetch_related(
+    return queryset.prefetch_related(
         Prefetch(
             "exercises",
             queryset=SessionExercise.objects.select_related("exercise").only(
@@ -104,10 +121,6 @@ def _with_children(queryset: QuerySet[Session], user: User) -> QuerySet[Session]
         ),
         Prefetch("exercises__sets", queryset=SessionSet.objects.all()),
     )
-    if user.role != User.Role.PATIENT or user.is_superuser:
-        # Readers other than the patient are access-logged per patient: join the patient.
-        queryset = queryset.select_related("patient")
-    return queryset
 
 
 def session_sync_revision(*, user: User, patient_id: Any = None) -> int | None:
@@ -165,14 +178,14 @@ def session_list(
                 }
             )
         queryset = queryset.order_by("revision")
-    return _with_children(queryset, user)
+    return _with_children(queryset)
 
 
 def session_get(*, user: User, session_id: Any) -> Session | None:
     """One live (not deleted) session ``user`` may read, with its children; else None."""
     try:
         return (
-            _with_children(_visible(user), user)
+            _with_children(_visible(user))
             .filter(deleted_at__isnull=True)
             .get(pk=session_id)
         )

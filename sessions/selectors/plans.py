@@ -15,6 +15,7 @@ import django_filters as filters
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 
+from config.api.validation import FilterSet
 from exercises.models import ExerciseInstruction, ExerciseMedia
 from sessions.models import Plan, PlanItem
 from users.models import User
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 
-class PlanFilterSet(filters.FilterSet):
+class PlanFilterSet(FilterSet):
     patient = filters.UUIDFilter(
         field_name="patient_id",
         help_text="Only this patient's plans (clinicians and admins; a patient sees only their own anyway).",

@@ -388,7 +388,12 @@ def test_format_minutes_rounds_to_whole_minutes():
 # Workflow actions on the changelist
 # ---------------------------------------------------------------------------
 def test_submit_action_sends_selected_drafts_to_review(clinician_client, clinician):
-    drafts = ExerciseFactory.create_batch(2, status=Status.DRAFT)
+    # Named, not numbered: "Exercise 10" sorts before "Exercise 9", and the message
+    # lists them in the changelist's order (by name).
+    drafts = [
+        ExerciseFactory(name=name, status=Status.DRAFT)
+        for name in ("Bird dog", "Clamshell")
+    ]
 
     response = _select_action(
         clinician_client, EXERCISES_URL, "submit_selected", drafts

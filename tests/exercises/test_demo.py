@@ -172,8 +172,9 @@ def test_second_load_only_reads_a_few_rows(debug, django_assert_max_num_queries)
     load_demo()
 
     # users, muscles, equipment, conditions, exercises, routines: one SELECT each,
-    # plus the savepoint pair of the load's transaction.
-    with django_assert_max_num_queries(8):
+    # plus the savepoint pair of the load's transaction; then the demo patient
+    # (sessions.demo): one SELECT finds them with their sessions.
+    with django_assert_max_num_queries(9):
         load_demo()
 
 

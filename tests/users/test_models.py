@@ -83,7 +83,8 @@ def test_the_clinicians_group_grants_no_user_or_auth_permissions():
         group.permissions.values_list("content_type__app_label", flat=True)
     )
 
-    assert app_labels == {"exercises"}
+    # The library, and the care side (patients, plans, session logs) scoped in the admin.
+    assert app_labels == {"exercises", "training_sessions"}
     assert group.permissions.filter(codename="publish_exercise").exists()
 
 

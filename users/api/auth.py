@@ -42,6 +42,7 @@ from rest_framework_simplejwt.views import (
 
 from config.api.exceptions import PROBLEM_CONTENT_TYPE, TYPE_PREFIX
 from config.api.schema import THROTTLE_PARAMETERS, ProblemSerializer
+from config.api.validation import StrictTypesMixin
 from users.models import User
 from users.services import email_normalize, user_register
 
@@ -74,7 +75,7 @@ class RetryAfterMixin:
 # ---------------------------------------------------------------------------
 # Serializers
 # ---------------------------------------------------------------------------
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """An account: who is signed in, their display name and time zone."""
 
     class Meta:
@@ -99,7 +100,7 @@ class AccountSerializer(serializers.ModelSerializer):
         }
 
 
-class RegisterSerializer(serializers.Serializer):
+class RegisterSerializer(StrictTypesMixin, serializers.Serializer):
     """A new patient account. Any other field (e.g. `role`) is ignored."""
 
     email = serializers.EmailField(
@@ -138,14 +139,18 @@ class TokenPairSerializer(serializers.Serializer):
     )
 
 
-class LoginSerializer(TokenObtainPairSerializer):
+class LoginSerializer(StrictTypesMixin, TokenObtainPairSerializer):
     """Email and password."""
 
     # simplejwt's login keyed by email; django-axes sees the request; lockout -> 429.
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields[self.username_field].help_text = "Account email address."
+        # At most an email's length: django-axes stores the attempted name in a
+        # varchar(255), so a longer one was a database error (500), not a 400.
+        self.fields[self.username_field] = serializers.CharField(
+            write_only=True, max_length=254, help_text="Account email address."
+        )
         self.fields["password"] = PasswordField(
             max_length=1024, trim_whitespace=False, help_text="Account password."
         )
@@ -175,7 +180,7 @@ class LoginSerializer(TokenObtainPairSerializer):
         return data
 
 
-class RefreshSerializer(TokenRefreshSerializer):
+class RefreshSerializer(StrictTypesMixin, TokenRefreshSerializer):
     """The refresh token to exchange (it is revoked by the exchange)."""
 
     # simplejwt's rotating refresh, serialized per token so a token works only once.
@@ -205,7 +210,7 @@ class RefreshSerializer(TokenRefreshSerializer):
                 raise InvalidToken("Token is invalid or expired") from exc
 
 
-class LogoutSerializer(TokenBlacklistSerializer):
+class LogoutSerializer(StrictTypesMixin, TokenBlacklistSerializer):
     refresh = serializers.CharField(
         write_only=True, help_text="The refresh token to revoke (this device's)."
     )

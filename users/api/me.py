@@ -13,6 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from config.api.schema import THROTTLE_PARAMETERS
+from config.api.validation import StrictTypesMixin
 from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
 from users.api.auth import (
     EXAMPLE_ACCOUNT,
@@ -64,7 +65,7 @@ def not_authenticated(path: str) -> Any:
 # ---------------------------------------------------------------------------
 # Serializers
 # ---------------------------------------------------------------------------
-class PasswordChangeSerializer(serializers.Serializer):
+class PasswordChangeSerializer(StrictTypesMixin, serializers.Serializer):
     current_password = serializers.CharField(
         write_only=True,
         max_length=1024,

@@ -1,4 +1,5 @@
-"""``manage.py load_demo``: the demo library (glute activation routine) and dev logins."""
+"""``manage.py load_demo``: the demo library (glute activation routine), dev logins and
+the demo patient (sessions.demo)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from exercises.demo import DemoReport, demo_load
+from sessions.demo import demo_patient_load
 
 
 class Command(BaseCommand):
@@ -16,8 +18,10 @@ class Command(BaseCommand):
         "its exercises), published. Idempotent: only missing rows are created, so a "
         "second run writes nothing and local edits are kept; --reset restores changed "
         "demo rows. When DEBUG is on it also creates the development logins (an admin "
-        "and two clinicians) and prints them; with DEBUG off it never creates accounts "
-        "but still loads the content."
+        "and two clinicians) and prints them, and a demo patient in the clinician's care "
+        "with the routine prescribed and a few weeks of logged sessions (added once: "
+        "nothing is added once the patient has sessions); with DEBUG off it never "
+        "creates accounts but still loads the content."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,6 +39,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = demo_load(logins=not options["no_logins"], reset=options["reset"])
+        demo_patient_load(
+            report=report, logins=not options["no_logins"], reset=options["reset"]
+        )
         self._summary(report)
 
     def _summary(self, report: DemoReport) -> None:

@@ -1,0 +1,193 @@
+"""Input validation the frameworks leave lenient: JSON types and blank query parameters.
+
+Both were found by the contract fuzzer (tests/contract, docs/testing.md): the schema
+promised a type and the API accepted something else.
+
+- ``StrictTypesMixin`` (serializers): DRF coerces JSON values into the field's type, so
+  ``{"name": 0}`` stored the string "0", ``{"id": 5}`` became the UUID
+  ``00000000-0000-0000-0000-000000000005``, ``"3"`` passed as an integer and ``1`` or
+  ``"yes"`` as a boolean. A body value whose JSON type is not the documented one is now
+  a 400 naming the field, before any coercion.
+- ``FilterSet`` (django-filter): a query parameter sent blank (``?patient=``) was taken
+  as not sent. A blank id, date, number or choice is now a 400 naming the parameter;
+  free text (``q``), slugs and ``ordering`` may still be blank (the empty string is a
+  valid value of their documented type).
+- ``IsoDateTimeFilter``: a date-time with an offset beyond PostgreSQL's +-15:59 (Python
+  takes up to +-23:59) reached the database as it was and failed there (a 500).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django_filters.fields import IsoDateTimeField
+from rest_framework import relations, serializers
+from rest_framework.exceptions import ErrorDetail
+
+if TYPE_CHECKING:
+    from django import forms
+
+BLANK_PARAMETER = "Give a value, or leave the parameter out."
+WRONG_TYPE = "Must be a JSON {expected}, not {got}."
+
+_JSON_NAMES: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"),  # before int: bool is an int subclass
+    (int, "number"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+)
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON type of a parsed JSON value ("null", "boolean", "number", ...)."""
+    if value is None:
+        return "null"
+    for python_type, name in _JSON_NAMES:
+        if isinstance(value, python_type):
+            return name
+    return type(value).__name__
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _pk_is_integer(field: relations.PrimaryKeyRelatedField) -> bool:
+    queryset = field.queryset
+    if queryset is None:
+        return False
+    pk = queryset.model._meta.pk
+    return isinstance(pk, models.AutoField | models.IntegerField)
+
+
+def _leaf_type(field: serializers.Field) -> tuple[str, Any] | None:
+    """(JSON type name, predicate) a leaf field's value must satisfy; None: not checked."""
+    if isinstance(field, serializers.BooleanField):
+        return "boolean", lambda value: isinstance(value, bool)
+    if isinstance(field, serializers.IntegerField):
+        return "integer", _is_int
+    if isinstance(field, serializers.FloatField):
+        return "number", _is_number
+    if isinstance(field, serializers.MultipleChoiceField):
+        return None  # an array of choices: not used by this API's inputs
+    if isinstance(field, serializers.ChoiceField):
+        if all(isinstance(key, str) for key in field.choices):
+            return "string", lambda value: isinstance(value, str)
+        return None
+    if isinstance(field, relations.PrimaryKeyRelatedField):
+        if _pk_is_integer(field):
+            return "integer", _is_int
+        return "string", lambda value: isinstance(value, str)
+    string_fields = (
+        serializers.CharField,  # Email, Slug, Regex, URL, IPAddress fields too
+        serializers.UUIDField,
+        serializers.DateTimeField,
+        serializers.DateField,
+        serializers.TimeField,
+        serializers.DurationField,
+        relations.SlugRelatedField,
+    )
+    if isinstance(field, string_fields):
+        return "string", lambda value: isinstance(value, str)
+    # DecimalField (documented as a string or a number), JSONField... take any type.
+    return None
+
+
+def json_type_errors(field: serializers.Field, value: Any, path: str) -> dict[str, Any]:
+    """Errors, keyed by dotted path, for values of ``field`` whose JSON type is wrong."""
+    if value is None:
+        return {}  # allow_null is the field's own business
+    errors: dict[str, Any] = {}
+    if isinstance(field, serializers.ListSerializer | serializers.ListField):
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                errors.update(json_type_errors(field.child, item, f"{path}.{index}"))
+        return errors  # anything else: the field's own "not a list" error
+    if isinstance(field, serializers.Serializer):
+        if isinstance(value, Mapping):
+            for name, child in field.fields.items():
+                if not child.read_only and name in value:
+                    prefix = f"{path}.{name}" if path else name
+                    errors.update(json_type_errors(child, value[name], prefix))
+        return errors  # anything else: the serializer's own "expected a dict" error
+    leaf = _leaf_type(field)
+    if leaf is not None and not leaf[1](value):
+        message = WRONG_TYPE.format(expected=leaf[0], got=json_type_name(value))
+        errors[path] = [ErrorDetail(message, code="invalid_type")]
+    return errors
+
+
+class StrictTypesMixin:
+    """For the serializer a view validates the request body with: JSON types are checked
+    (nested serializers and lists included) before DRF's fields coerce the values.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        assert isinstance(self, serializers.Serializer)
+        errors = json_type_errors(self, data, "")
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class FilterSet(django_filters.FilterSet):
+    """A FilterSet whose typed parameters (ids, dates, numbers, choices) cannot be blank."""
+
+    # Filters whose value is documented as a plain string: blank is a valid value.
+    BLANK_ALLOWED: ClassVar[tuple[type, ...]] = (
+        django_filters.CharFilter,  # free text: blank matches everything
+        django_filters.ModelChoiceFilter,  # slugs
+        django_filters.OrderingFilter,  # blank: the default order
+    )
+
+    def get_form_class(self) -> type[forms.Form]:
+        form_class = super().get_form_class()
+        strict = [
+            name
+            for name, filter_ in self.filters.items()
+            if not isinstance(filter_, self.BLANK_ALLOWED)
+        ]
+
+        def clean(form: forms.Form) -> dict[str, Any] | None:
+            cleaned = form_class.clean(form)
+            for name in strict:
+                raw = form.data.get(name)
+                if isinstance(raw, str) and not raw.strip():
+                    form.add_error(
+                        name, DjangoValidationError(BLANK_PARAMETER, code="blank")
+                    )
+            return cleaned
+
+        return type(form_class.__name__, (form_class,), {"clean": clean})
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time converted to UTC; one that UTC cannot hold is invalid."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        parsed: dt.datetime | None = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:00:00-05:00 is in year 10000 in UTC
+            raise DjangoValidationError(
+                self.error_messages["invalid"], code="invalid"
+            ) from None
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """django-filter's ISO 8601 filter, with the value in UTC before it reaches the database."""
+
+    field_class = UtcIsoDateTimeField
