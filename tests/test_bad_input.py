@@ -376,10 +376,10 @@ def test_every_operation_documents_406_429_and_its_credentials_401(schema):
             assert "401" in responses, (method, path)
 
 
-def test_every_operation_with_a_body_documents_415(schema):
+def test_every_operation_with_a_body_documents_413_and_415(schema):
     for method, path, operation in operations(schema):
         if "requestBody" in operation:
-            assert "415" in operation["responses"], (method, path)
+            assert {"413", "415"} <= set(operation["responses"]), (method, path)
 
 
 def test_every_get_documents_304_and_if_none_match(schema):

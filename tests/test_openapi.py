@@ -7,6 +7,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
 from config.api.exceptions import PROBLEM_CONTENT_TYPE
+from config.api.schema import NO_NUL_PATTERN
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 LIBRARY_TAGS = {"library", "routines"}
@@ -150,7 +151,8 @@ def test_list_filters_are_documented(schema):
         "beginner",
         "intermediate",
     ]
-    assert params["muscle"]["schema"] == {"type": "string"}
+    # A slug (a string that never holds NUL), not the model's integer key.
+    assert params["muscle"]["schema"] == {"type": "string", "pattern": NO_NUL_PATTERN}
     assert params["updated_since"]["schema"]["format"] == "date-time"
     assert all(p.get("description") for p in params.values())
 

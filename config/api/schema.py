@@ -48,8 +48,6 @@ class AutoSchema(BaseAutoSchema):
         auths: list[dict[str, list[str]]] = super().get_auth()
         return [] if all(not requirement for requirement in auths) else auths
 
-    # Responses every operation can give whatever its view says, found undocumented by
-    # the contract fuzzer (docs/testing.md): added where the view did not declare them.
     # Text never contains NUL (U+0000): PostgreSQL cannot store it, so every text input
     # refuses it (400). Saying so lets clients, and the fuzzer, know it is invalid.
     def _map_serializer_field(
@@ -69,12 +67,15 @@ class AutoSchema(BaseAutoSchema):
                 _forbid_nul(parameter.get("schema", {}))
         return parameters
 
+    # Responses an operation can give whatever its view says, found undocumented by the
+    # contract fuzzer (docs/testing.md): added where the view did not declare them.
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
-        """The view's responses, plus 304, 401, 406, 415 and 429 where they apply, and links.
+        """The view's responses, plus 304, 401, 406, 413, 415 and 429 where they apply.
 
         - 304: ConditionalGetMiddleware answers a matching ``If-None-Match`` on any GET.
         - 401: an invalid or expired token is refused even where none is needed.
         - 406: an ``Accept`` header that excludes JSON (the only media type produced).
+        - 413: a body over the size limit (config.middleware.BodySizeLimitMiddleware).
         - 415: a body that is not ``application/json`` (the only one parsed).
         - 429: any throttled view (every view has the anon/user rate limits).
         - links: LINKS, where a response feeds another operation.
@@ -90,6 +91,7 @@ class AutoSchema(BaseAutoSchema):
             )
         extra[406] = problem_response(406)
         if self.method in {"POST", "PUT", "PATCH"} and self.get_request_serializer():
+            extra[413] = problem_response(413)
             extra[415] = problem_response(415)
         if self._is_throttled():
             extra[429] = problem_response(429)
@@ -210,6 +212,7 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
     409: "Conflicts with the current state of the resource.",
     406: "The `Accept` header excludes `application/json`, the only media type served.",
     412: "A precondition (If-Match) failed.",
+    413: "The body is larger than the limit (1 MiB by default); nothing was read.",
     415: "The body is not `application/json`, the only media type accepted.",
     429: "Too many requests: retry after the number of seconds in `Retry-After`.",
 }
@@ -253,6 +256,14 @@ PROBLEM_EXAMPLES: dict[int, OpenApiExample] = {
         "Not acceptable",
         value=_problem_example(
             406, "not_acceptable", "Could not satisfy the request Accept header."
+        ),
+    ),
+    413: OpenApiExample(
+        "Too large",
+        value=_problem_example(
+            413,
+            "too_large",
+            "The request body is 2097152 bytes; the limit is 1048576.",
         ),
     ),
     415: OpenApiExample(

@@ -7,13 +7,15 @@
    (tests/contract/seed.py: demo content and logins, a patient with a plan and sessions);
 2. starts gunicorn with the production settings on a free port of 127.0.0.1, with rate
    limits and the login lockout raised so the fuzzer does not lock itself out;
-3. runs schemathesis over every operation of ``/api/schema/`` once per caller:
-   anonymous, the patient, the clinician, and (``DELETE me/`` only) a patient whose
-   account it erases; every check, positive and negative data, stateful links;
+3. runs schemathesis over every operation of ``/api/schema/`` once per caller, in
+   parallel processes: anonymous, the patient, the clinician, and (``DELETE me/`` only)
+   a patient whose account it erases; every check, positive and negative data,
+   stateful links;
 4. prints the number of generated test cases and of operations covered, fails on any
    failure of any run or any server error in the server's log, and drops the database.
 
-Reports (JSON, JUnit) and the server log go to ``artifacts/fuzz/``.
+Reports (each run's output, JSON, JUnit) and the server log go to ``artifacts/fuzz/``.
+docs/testing.md explains what is generated and checked, and what to do on a failure.
 """
 
 from __future__ import annotations
@@ -47,11 +49,12 @@ DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_SEED = 20260105
 # Per operation and phase. With the coverage phase's deterministic cases on top, this
 # keeps the whole step within a few minutes on two cores.
-DEFAULT_MAX_EXAMPLES = 40
+DEFAULT_MAX_EXAMPLES = 25
 ERASE_ME = "DELETE /api/v1/me/"
 # Plain-text signs of a server error, for log lines that are not JSON.
 SERVER_ERROR_MARKERS = ("Internal Server Error", "Traceback (most recent call last)")
 HIGH_RATE = "1000000/min"
+LOG_LINE_CHARS = 800  # of each error line printed (the log keeps the tracebacks)
 # django-structlog's per-request log events (config.logs): the server's access log.
 REQUEST_EVENTS = {"request_finished", "request_failed"}
 
@@ -461,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = False
         print(f"the server logged {len(errors)} errors, e.g.:")
         for line in errors[:10]:
-            print("    " + line)
+            print("    " + line[:LOG_LINE_CHARS])
         print(f"full log: {log.relative_to(ROOT)}")
     print(f"fuzzing took {time.monotonic() - started:.0f}s (seed {args.seed})")
     print("fuzz: PASSED" if ok else "fuzz: FAILED")

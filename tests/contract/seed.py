@@ -5,10 +5,11 @@ only then) and ``DATABASE_URL`` pointing at the fuzzing database. Writes go thro
 services, as the API's would. Idempotent: a second run adds nothing.
 
 - the demo logins of ``load_demo`` (admin, clinician, reviewer) and its library;
-- ``PATIENT``: in the demo clinician's care, with an active plan of the demo routine
-  and a few sessions (one of them deleted, so sync returns a tombstone);
-- ``ERASABLE``: another patient of the clinician, whose only fuzzing run is
-  ``DELETE me/`` (erasure would end any other run's login).
+- ``PATIENT``: the demo patient of sessions/demo.py (also loaded by ``load_demo``), in
+  the demo clinician's care with a plan and weeks of sessions; created here with a plan
+  and a few sessions (one deleted, so sync returns a tombstone) if the demo has none;
+- ``ERASABLE``: another patient of the clinician, created that way, whose only fuzzing
+  run is ``DELETE me/`` (erasure would end any other run's login).
 """
 
 from __future__ import annotations
