@@ -44,22 +44,40 @@ def add_inline_row(page: Any, prefix: str) -> None:
 
 def drag_row(page: Any, prefix: str, *, source: int, target: int) -> None:
     """Drag saved row ``source`` of a sortable tabular inline onto row ``target`` with
-    the mouse, by the handle django-admin-sortable2 puts in each saved row."""
+    the mouse, by the handle django-admin-sortable2 puts in each saved row.
+
+    A drag on a loaded machine can land one row short (SortableJS reorders on the
+    pointer moves it sees), so the drag is checked and, if needed, repeated.
+    """
     rows = page.locator(f"#{prefix}-group tr.has_original")
-    handle = rows.nth(source).locator("td.original p")
-    destination = rows.nth(target).locator("td.original p")
-    handle.scroll_into_view_if_needed()
-    start = handle.bounding_box()
-    end = destination.bounding_box()
-    assert start is not None, "the handle is not on the page"
-    assert end is not None, "the target row is not on the page"
-    page.mouse.move(start["x"] + 5, start["y"] + start["height"] / 2)
-    page.mouse.down()
-    # Small steps, as a hand does: SortableJS reorders on the moves it sees.
-    going_up = end["y"] < start["y"]
-    end_y = end["y"] + (2 if going_up else end["height"] - 2)
-    page.mouse.move(start["x"] + 5, end_y, steps=20)
-    page.mouse.up()
+    moved_id = rows.nth(source).locator("input[name$='-id']").input_value()
+    for _attempt in range(3):
+        current = [
+            rows.nth(i).locator("input[name$='-id']").input_value()
+            for i in range(rows.count())
+        ]
+        if current[target] == moved_id:
+            return
+        origin = current.index(moved_id)
+        handle = rows.nth(origin).locator("td.original p")
+        destination = rows.nth(target).locator("td.original p")
+        handle.scroll_into_view_if_needed()
+        start = handle.bounding_box()
+        end = destination.bounding_box()
+        assert start is not None, "the handle is not on the page"
+        assert end is not None, "the target row is not on the page"
+        page.mouse.move(start["x"] + 5, start["y"] + start["height"] / 2)
+        page.mouse.down()
+        page.wait_for_timeout(100)
+        # Small steps, as a hand does: SortableJS reorders on the moves it sees.
+        going_up = end["y"] < start["y"]
+        end_y = end["y"] + (2 if going_up else end["height"] - 2)
+        page.mouse.move(start["x"] + 5, end_y, steps=30)
+        page.wait_for_timeout(100)
+        page.mouse.up()
+        page.wait_for_timeout(200)
+    final = rows.nth(target).locator("input[name$='-id']").input_value()
+    assert final == moved_id, "the row did not move where it was dragged"
 
 
 def save(page: Any, button: str = "_save") -> None:
