@@ -93,7 +93,9 @@ def test_every_operation_has_summary_tags_examples_and_a_4xx(schema):
             assert media.get("examples"), where
         body = operation.get("requestBody")
         if body:
-            assert any(media.get("examples") for media in body["content"].values()), where
+            assert any(media.get("examples") for media in body["content"].values()), (
+                where
+            )
 
 
 def test_error_responses_are_problem_documents(schema):
