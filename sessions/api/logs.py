@@ -115,6 +115,13 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
+def _score_field(help_text: str) -> serializers.IntegerField:
+    """An optional 0-10 rating (pain, effort), null when not given."""
+    return serializers.IntegerField(
+        min_value=0, max_value=10, allow_null=True, default=None, help_text=help_text
+    )
+
+
 def _check_not_future(value: dt.datetime) -> None:
     if value > timezone.now() + FUTURE_SKEW:
         raise serializers.ValidationError(IN_FUTURE, code="in_future")
@@ -174,12 +181,8 @@ class SessionExerciseInputSerializer(serializers.Serializer):
         default=SessionExercise.Status.DONE,
         help_text="done, partial or skipped.",
     )
-    pain_during = serializers.IntegerField(
-        min_value=0,
-        max_value=10,
-        allow_null=True,
-        default=None,
-        help_text="Pain during the exercise, 0 (none) to 10 (worst imaginable).",
+    pain_during = _score_field(
+        "Pain during the exercise, 0 (none) to 10 (worst imaginable)."
     )
     notes = serializers.CharField(
         max_length=1000,
@@ -211,27 +214,9 @@ class SessionFieldsSerializer(StrictTypesMixin, serializers.Serializer):
         default=None,
         help_text="When it ended; not before started_at. Null if not recorded.",
     )
-    pain_before = serializers.IntegerField(
-        min_value=0,
-        max_value=10,
-        allow_null=True,
-        default=None,
-        help_text="Pain before, 0 (none) to 10 (worst imaginable).",
-    )
-    pain_after = serializers.IntegerField(
-        min_value=0,
-        max_value=10,
-        allow_null=True,
-        default=None,
-        help_text="Pain after, 0 to 10.",
-    )
-    effort = serializers.IntegerField(
-        min_value=0,
-        max_value=10,
-        allow_null=True,
-        default=None,
-        help_text="Perceived effort, 0 (rest) to 10 (maximal).",
-    )
+    pain_before = _score_field("Pain before, 0 (none) to 10 (worst imaginable).")
+    pain_after = _score_field("Pain after, 0 to 10.")
+    effort = _score_field("Perceived effort, 0 (rest) to 10 (maximal).")
     notes = serializers.CharField(
         max_length=2000,
         allow_blank=True,
