@@ -36,6 +36,7 @@ from simple_history.utils import bulk_create_with_history
 
 from common.models import Reviewable, Status
 from exercises import services
+from exercises.cache import catalog_changed
 from exercises.models import (
     Condition,
     Equipment,
@@ -398,6 +399,8 @@ def demo_load(*, logins: bool = True, reset: bool = False) -> DemoReport:
         loader = _DemoLoader(logins=logins, reset=reset)
         for step in loader.steps:
             step()
+        # Bulk writes send no signals: the catalog cache is told here.
+        catalog_changed()
     return loader.report
 
 

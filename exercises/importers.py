@@ -33,6 +33,7 @@ from django.db.models import Exists, Model, OuterRef, Subquery
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
+from exercises.cache import catalog_changed
 from exercises.models import (
     Equipment,
     Exercise,
@@ -321,6 +322,8 @@ def free_exercise_db_import(
         importer = _Importer(author=author, image_base_url=image_base_url)
         report = importer.run(records, progress=progress)
         report.dry_run = dry_run
+        # Bulk writes send no signals: the catalog cache is told here.
+        catalog_changed()
         if dry_run:
             transaction.set_rollback(True)
     return report

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connections
 from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
@@ -79,6 +82,30 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     return out
 
 
+def _is_non_atomic(view: Any) -> bool:
+    return bool(getattr(getattr(view, "dispatch", None), "_non_atomic_requests", None))
+
+
+@contextmanager
+def _rollback_flags_kept() -> Iterator[None]:
+    """Undo DRF's ``set_rollback`` for a view that runs outside ATOMIC_REQUESTS.
+
+    DRF marks the innermost open atomic block for rollback on an error, taking it for
+    the request's. A non-atomic view (the catalog reads) has none: a block open there is
+    the caller's (a test's transaction) and must not be doomed by a 404.
+    """
+    saved = {
+        conn.alias: conn.needs_rollback
+        for conn in connections.all(initialized_only=True)
+        if conn.in_atomic_block
+    }
+    try:
+        yield
+    finally:
+        for alias, needs_rollback in saved.items():
+            connections[alias].needs_rollback = needs_rollback
+
+
 def problem_exception_handler(
     exc: Exception, context: dict[str, Any]
 ) -> Response | None:
@@ -90,7 +117,11 @@ def problem_exception_handler(
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 
-    response = exception_handler(exc, context)
+    if _is_non_atomic(context.get("view")):
+        with _rollback_flags_kept():
+            response = exception_handler(exc, context)
+    else:
+        response = exception_handler(exc, context)
     if response is None:
         return None
 

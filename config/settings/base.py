@@ -157,6 +157,8 @@ if REDIS_URL:
     DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public catalog reads are cached in it (exercises/cache.py); 0 turns that off.
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=3600)
 
 # ---------------------------------------------------------------------------
 # Django REST framework

@@ -10,9 +10,12 @@ If-None-Match with 304.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.utils.cache import patch_vary_headers
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -39,6 +42,7 @@ from exercises.api.serializers import (
     RoutineDetailSerializer,
     RoutineSummarySerializer,
 )
+from exercises.cache import catalog_response
 from exercises.filters import (
     ConditionFilterSet,
     EquipmentFilterSet,
@@ -59,6 +63,8 @@ from exercises.selectors import (
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
+    from django.http import HttpRequest
+    from django.http.response import HttpResponseBase
     from rest_framework.request import Request
     from rest_framework.response import Response
     from rest_framework.serializers import BaseSerializer
@@ -300,10 +306,35 @@ VISIBILITY = (
 )
 
 
-class ReadOnlyViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    """Public list + detail reads, querysets from selectors."""
+class CachedListMixin(mixins.ListModelMixin):
+    """``list`` answered from the catalog cache when it can be (exercises/cache.py).
+
+    Catalog reads run outside ATOMIC_REQUESTS' transaction: a cached answer then takes
+    no database connection at all, and a read gains nothing from one (at READ COMMITTED
+    each query sees what was committed when it started, transaction or not).
+    """
+
+    @method_decorator(transaction.non_atomic_requests)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return super().dispatch(request, *args, **kwargs)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return catalog_response(
+            request, partial(super().list, request, *args, **kwargs)
+        )
+
+
+class CachedRetrieveMixin(mixins.RetrieveModelMixin):
+    """``retrieve`` answered from the catalog cache when it can be (exercises/cache.py)."""
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return catalog_response(
+            request, partial(super().retrieve, request, *args, **kwargs)
+        )
+
+
+class ReadOnlyViewSet(CachedListMixin, CachedRetrieveMixin, viewsets.GenericViewSet):
+    """Public list + detail reads, querysets from selectors, cached for published-only callers."""
 
     permission_classes = [AllowAny]
     filter_backends = [SelectorFilterBackend]
@@ -441,7 +472,7 @@ TAXONOMY_DESCRIPTION = (
 )
 
 
-class TaxonomyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class TaxonomyViewSet(CachedListMixin, viewsets.GenericViewSet):
     permission_classes = [AllowAny]
     filter_backends = [SelectorFilterBackend]
 
