@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -40,6 +40,7 @@ from sessions.models import Session, SessionExercise, SessionSet
 from sessions.selectors.logs import (
     MAX_REVISION,
     SessionFilterSet,
+    session_children_rows,
     session_get,
     session_list,
     session_sync_revision,
@@ -379,10 +380,34 @@ class SessionTombstoneSerializer(serializers.Serializer):
     deleted_at = serializers.DateTimeField(read_only=True, help_text="When deleted.")
 
 
-def _represent(session: Session) -> dict[str, Any]:
-    if session.is_deleted:
-        return SessionTombstoneSerializer(session).data
-    return SessionSerializer(session).data
+class SessionFieldsOnlySerializer(SessionSerializer):
+    """A session without its exercises: a page adds them from plain rows."""
+
+    exercises = None
+
+
+def _represent_many(sessions: Sequence[Session]) -> list[dict[str, Any]]:
+    """A page of sessions and tombstones, as SessionSerializer/SessionTombstoneSerializer.
+
+    One serializer of each kind for the whole page (a serializer copies its fields per
+    instance) and the exercises and sets from plain rows (session_children_rows): a sync
+    page of 50 sessions holds some 2,500 objects, and this is several times faster than
+    serializing model instances. tests/sessions/test_api_logs.py checks that both give
+    the same JSON.
+    """
+    live, tombstone = SessionFieldsOnlySerializer(), SessionTombstoneSerializer()
+    children = session_children_rows(
+        session_ids=[session.pk for session in sessions if not session.is_deleted]
+    )
+    page = []
+    for session in sessions:
+        if session.is_deleted:
+            page.append(tombstone.to_representation(session))
+        else:
+            page.append(
+                live.to_representation(session) | {"exercises": children[session.pk]}
+            )
+    return page
 
 
 # ---------------------------------------------------------------------------
@@ -1015,7 +1040,7 @@ class SessionViewSet(viewsets.GenericViewSet):
             sync_cursor = max((session.revision for session in page), default=since)
         self._log_reads(page, "sessions.list")
         return paginator.get_paginated_response(
-            [_represent(session) for session in page], sync_cursor=sync_cursor
+            _represent_many(page), sync_cursor=sync_cursor
         )
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:

@@ -1129,6 +1129,37 @@ def _sessions_with_children(patient, count: int) -> list[Session]:
     return sessions
 
 
+def test_list_items_are_what_the_detail_serializer_gives(patient, patient_client):
+    """Pages build exercises and sets from plain rows: the JSON must not differ."""
+    sessions = _sessions_with_children(patient, 3)
+    partial = SessionExerciseFactory(
+        session=sessions[0], status="partial", pain_during=None, notes="Tired."
+    )
+    SessionSetFactory(
+        session_exercise=partial, side="left", reps=None, seconds=30, completed=False
+    )
+    SessionExerciseFactory(session=sessions[1], status="skipped")
+    tombstone = SessionFactory(patient=patient, deleted_at=timezone.now())
+    patient.sync_revision = 1000
+    patient.save()
+
+    synced = patient_client.get(URL, {"updated_since": "0"}).json()["results"]
+    listed = patient_client.get(URL).json()["results"]
+
+    expected = {
+        str(s.pk): patient_client.get(detail_url(s.pk)).json() for s in sessions
+    }
+    assert {item["id"]: item for item in listed} == expected
+    live = [item for item in synced if not item["deleted"]]
+    assert {item["id"]: item for item in live} == expected
+    assert [item["id"] for item in synced if item["deleted"]] == [str(tombstone.pk)]
+    # Key order too (clients may hash or diff the JSON).
+    assert [list(item) for item in listed] == [list(expected[i["id"]]) for i in listed]
+    assert [list(e) for e in listed[0]["exercises"]] == [
+        list(e) for e in expected[listed[0]["id"]]["exercises"]
+    ]
+
+
 @pytest.mark.parametrize("count", [2, 20])
 def test_list_query_count_does_not_grow_with_rows(
     patient, patient_client, django_assert_num_queries, count
