@@ -33,8 +33,13 @@ timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Longer than the load balancer's idle timeout, or it reuses connections we closed.
 keepalive = _int("GUNICORN_KEEPALIVE", 75)
+# Load the app once in the master, then fork: a worker (re)starts in milliseconds instead
+# of re-importing Django for a second while its requests wait (docs/performance.md), and
+# the workers share the code's memory. No connection is opened at import time.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() != "false"
 # Recycle workers now and then (memory growth); the jitter avoids restarting all at once.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+# Not too often: a new worker's first seconds are slower (docs/performance.md).
+max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)
 max_requests_jitter = max_requests // 10
 # Heartbeat files in memory: a container's disk may be slow or read-only.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -43,6 +48,8 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # No control socket: one per user home would collide between instances on a machine.
 control_socket_disable = True
+
+
 
 # Logs: Django writes one JSON line per request (request_finished, with the request id),
 # so gunicorn's own access log is off; its error log uses the same JSON formatter.
