@@ -49,6 +49,9 @@ resilience: install ## live fault tests: two gunicorns, PostgreSQL restarted, Re
 
 .PHONY: fuzz
 
+bench: install ## load test: gunicorn on PostgreSQL under wrk, per endpoint against a bare-view ceiling (docs/performance.md)
+	$(PY) -m bench.run
+
 fuzz: install ## contract fuzzing: schemathesis against gunicorn on a fresh PostgreSQL database (CI_POSTGRES_URL)
 	.ci/fuzz
 

@@ -1,0 +1,573 @@
+"""`make bench`: the production server under load, endpoint by endpoint, against its ceiling.
+
+For each data-set size (the full one, then a tenth of it):
+
+1. The data set (bench.dataset) is built once into a template database, named after its
+   size and a hash of what shapes it (bench/dataset.py, the migrations), and reused by
+   later runs; each run starts from a fresh copy of the template, so uploads of one run
+   do not grow the next one's data.
+2. The production command (bin/serve: migrate, then gunicorn with gunicorn.conf.py)
+   serves it with ``bench.settings`` (production plus the ceiling view and the
+   X-DB-Queries header) on PostgreSQL, with Redis for throttles and caches.
+3. Each endpoint gets a warm-up pass (every distinct URL once, so caches are as warm as
+   on a server that has been up for a while; the first answer's size and SQL count are
+   kept), then wrk drives it for BENCH_DURATION seconds with BENCH_CONNECTIONS
+   connections; right after, the ceiling view is driven the same way with a response of
+   the same size (the mean size of the endpoint's answers).
+4. A table per size: requests/s, p50 and p99 latency, SQL queries per request (first
+   request / average under load), the ceiling's requests/s and the ratio.
+
+Results go to stdout and to artifacts/bench/ (results.md, results.json, server logs).
+Settings (environment): BENCH_DURATION (seconds per run, default 5), BENCH_CONNECTIONS
+(8), BENCH_THREADS (wrk threads, 2), BENCH_SCALES ("1,0.1"), BENCH_POSTGRES_URL
+(default CI_POSTGRES_URL or postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL
+(redis://127.0.0.1:6379), BENCH_REBUILD=1 to rebuild the templates, BENCH_KEEP_DATA=0
+to drop them at the end (CI), BENCH_ONLY (a comma-separated list of scenario keys).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+OUT = ROOT / "artifacts" / "bench"
+LOAD_SCRIPT = ROOT / "bench" / "load.lua"
+
+FULL_PATIENTS = 1_000
+FULL_SESSIONS = 200_000
+FIXTURE_PATIENTS = 200  # patients whose tokens drive the load (spread over the data)
+STARTUP_TIMEOUT = 120
+WARM_SECONDS = 1
+API = "/api/v1"
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+DURATION = _env_int("BENCH_DURATION", 5)
+CONNECTIONS = _env_int("BENCH_CONNECTIONS", 8)
+THREADS = _env_int("BENCH_THREADS", 2)
+SCALES = [float(s) for s in (os.environ.get("BENCH_SCALES") or "1,0.1").split(",")]
+PG_URL = (
+    os.environ.get("BENCH_POSTGRES_URL")
+    or os.environ.get("CI_POSTGRES_URL")
+    or "postgres://postgres@127.0.0.1:5432"
+).rstrip("/")
+REDIS_URL = (os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379").rstrip("/")
+REBUILD = os.environ.get("BENCH_REBUILD") == "1"
+KEEP_DATA = os.environ.get("BENCH_KEEP_DATA", "1") != "0"
+# CPU-bound work on a small machine shared with wrk: one process per core plus one and
+# no threads measured best (docs/performance.md). Set these to compare others.
+WORKERS = os.environ.get("WEB_CONCURRENCY") or str((os.cpu_count() or 1) + 1)
+WORKER_THREADS = os.environ.get("GUNICORN_THREADS") or "1"
+ONLY = {k for k in (os.environ.get("BENCH_ONLY") or "").split(",") if k}
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# Scenarios
+# ---------------------------------------------------------------------------
+@dataclass
+class Request:
+    method: str
+    path: str
+    token: str = ""
+    body: str = ""
+
+    def line(self) -> str:
+        return "\t".join([self.method, self.path, self.token, self.body])
+
+
+@dataclass
+class Scenario:
+    key: str
+    title: str
+    requests: list[Request]
+    expect: tuple[int, ...] = (200,)
+    # How many distinct requests the warm-up sends (all of them by default).
+    warm: int | None = None
+
+
+def scenarios(fixtures: dict[str, Any]) -> list[Scenario]:
+    patients = fixtures["patients"]
+    muscles, equipment = fixtures["muscles"], fixtures["equipment"]
+    filters = [""]
+    filters += [f"muscle={m}&" for m in muscles]
+    filters += [f"equipment={e}&" for e in equipment]
+    filters += [f"muscle={m}&equipment={e}&" for m in muscles for e in equipment]
+
+    def pages(limit: int) -> list[Request]:
+        return [Request("GET", f"{API}/exercises/?{f}limit={limit}") for f in filters]
+
+    def sync(changes: int) -> list[Request]:
+        """Each patient's sync from ``changes`` changes back (the latest page)."""
+        return [
+            Request(
+                "GET",
+                f"{API}/sessions/?updated_since={max(p['sync_revision'] - changes, 0)}",
+                p["token"],
+            )
+            for p in patients
+        ]
+
+    return [
+        Scenario(
+            "exercises-20",
+            "Exercise list, 20 per page, filtered",
+            pages(20),
+        ),
+        Scenario(
+            "exercises-100",
+            "Exercise list, 100 per page, filtered",
+            pages(100),
+        ),
+        Scenario(
+            "exercise",
+            "Exercise detail",
+            [Request("GET", f"{API}/exercises/{pk}/") for pk in fixtures["exercises"]],
+        ),
+        Scenario(
+            "routine",
+            "Routine detail",
+            [Request("GET", f"{API}/routines/{pk}/") for pk in fixtures["routines"]],
+        ),
+        Scenario(
+            "plan",
+            "Patient's plan",
+            [Request("GET", f"{API}/plans/{p['plan']}/", p["token"]) for p in patients],
+            warm=20,
+        ),
+        Scenario("sync", "Session sync, 3 changes", sync(3), warm=20),
+        Scenario(
+            "sync-page", "Session sync, a full page (50 changes)", sync(50), warm=20
+        ),
+        Scenario(
+            "progress",
+            "Progress (8 weeks)",
+            [Request("GET", f"{API}/progress/", p["token"]) for p in patients],
+            warm=20,
+        ),
+        # Last: uploads add changes, which the sync scenarios' cursors do not expect.
+        Scenario(
+            "upload",
+            "Session upload (new session)",
+            [
+                Request("POST", f"{API}/sessions/", p["token"], _upload(p))
+                for p in patients
+            ],
+            expect=(201,),
+            warm=20,
+        ),
+    ]
+
+
+def _upload(patient: dict[str, Any]) -> str:
+    """A session of the patient's plan, logged yesterday; "{{id}}" is filled per request."""
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=1)
+    exercises = []
+    for item in patient["items"]:
+        sides = ["left", "right"] if item["per_side"] else ["both"]
+        amount = (
+            {"reps": item["reps"]} if item["reps"] else {"seconds": item["seconds"]}
+        )
+        exercises.append(
+            {
+                "exercise": item["exercise"],
+                "plan_item": item["id"],
+                "status": "done",
+                "pain_during": 2,
+                "sets": [
+                    {"side": side, **amount}
+                    for _ in range(item["sets"])
+                    for side in sides
+                ],
+            }
+        )
+    body = {
+        "id": "{{id}}",
+        "plan": patient["plan"],
+        "started_at": started.isoformat().replace("+00:00", "Z"),
+        "ended_at": (started + dt.timedelta(minutes=20))
+        .isoformat()
+        .replace("+00:00", "Z"),
+        "pain_before": 4,
+        "pain_after": 2,
+        "effort": 5,
+        "notes": "Felt good.",
+        "exercises": exercises,
+    }
+    return json.dumps(body, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+@dataclass
+class Run:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    failures: int  # socket errors plus unexpected statuses
+    queries: float  # average X-DB-Queries under load
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Row:
+    key: str
+    title: str
+    size: int
+    cold_queries: float
+    run: Run
+    ceiling: Run
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return self.run.rps / self.ceiling.rps if self.ceiling.rps else 0.0
+
+
+def table(rows: Sequence[Row]) -> str:
+    lines = [
+        "| Endpoint | Bytes | Req/s | p50 ms | p99 ms | SQL first / load "
+        "| Ceiling req/s | Ceiling p99 ms | Ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        failures = f" ({row.run.failures} failed)" if row.run.failures else ""
+        lines.append(
+            f"| {row.title}{failures} | {row.size:,} | {row.run.rps:,.0f} | "
+            f"{row.run.p50_ms:.1f} | {row.run.p99_ms:.1f} | "
+            f"{row.cold_queries:.0f} / {row.run.queries:.1f} | {row.ceiling.rps:,.0f} | "
+            f"{row.ceiling.p99_ms:.1f} | {row.ratio:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL and Redis
+# ---------------------------------------------------------------------------
+def psql(sql: str, database: str = "postgres") -> str:
+    result = subprocess.run(
+        ["psql", f"{PG_URL}/{database}", "-Atqc", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip()
+
+
+def database_exists(name: str) -> bool:
+    return psql(f"select 1 from pg_database where datname = '{name}'") == "1"
+
+
+def dataset_fingerprint() -> str:
+    digest = hashlib.sha256((ROOT / "bench" / "dataset.py").read_bytes())
+    for path in sorted(ROOT.glob("*/migrations/0*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def free_redis_db() -> int:
+    """A Redis database index nobody uses (checked empty), from the top down."""
+    import redis
+
+    for index in range(15, 0, -1):
+        if redis.Redis.from_url(f"{REDIS_URL}/{index}").dbsize() == 0:
+            return index
+    sys.exit("bench: no empty Redis database (0-15) to use")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# ---------------------------------------------------------------------------
+# One size of data set
+# ---------------------------------------------------------------------------
+class Bench:
+    def __init__(self, scale: float, secret_key: str, redis_db: int) -> None:
+        self.patients = max(round(FULL_PATIENTS * scale), 1)
+        self.sessions = max(round(FULL_SESSIONS * scale), self.patients)
+        self.template = (
+            f"rehabit_bench_tpl_{self.patients}_{self.sessions}_{dataset_fingerprint()}"
+        )
+        self.database = f"rehabit_bench_{self.patients}_{self.sessions}"
+        self.port = free_port()
+        self.redis_url = f"{REDIS_URL}/{redis_db}"
+        self.env = {
+            **os.environ,
+            "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_SECRET_KEY": secret_key,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": f"{PG_URL}/{self.database}",
+            "REDIS_URL": self.redis_url,
+            # One proxy in front (the load balancer): X-Forwarded-For names the client.
+            "API_NUM_PROXIES": "1",
+            # Tokens are made once per size and must outlive the size's runs.
+            "JWT_ACCESS_MINUTES": "60",
+            "WEB_CONCURRENCY": WORKERS,
+            "GUNICORN_THREADS": WORKER_THREADS,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+        }
+        self.server: subprocess.Popen[bytes] | None = None
+        self.sent = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.patients:,} patients, {self.sessions:,} sessions"
+
+    # -- data --------------------------------------------------------------
+    def prepare_database(self) -> None:
+        if REBUILD and database_exists(self.template):
+            psql(f'drop database "{self.template}"')
+        if not database_exists(self.template):
+            self._build_template()
+        else:
+            log(f"reusing data set {self.template}")
+        psql(f'drop database if exists "{self.database}"')
+        psql(f'create database "{self.database}" template "{self.template}"')
+
+    def _build_template(self) -> None:
+        prefix = f"rehabit_bench_tpl_{self.patients}_{self.sessions}_"
+        for stale in psql(
+            f"select datname from pg_database where datname like '{prefix}%'"
+        ).split():
+            psql(f'drop database "{stale}"')
+        log(f"building data set {self.template} ({self.label}), once")
+        psql(f'create database "{self.template}"')
+        env = {**self.env, "DATABASE_URL": f"{PG_URL}/{self.template}"}
+        with (OUT / f"dataset-{self.patients}.log").open("wb") as output:
+            result = subprocess.run(
+                [VENV / "bin" / "python", "-m", "bench.dataset", "build",
+                 "--patients", str(self.patients), "--sessions", str(self.sessions)],
+                cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        if result.returncode:
+            psql(f'drop database if exists "{self.template}"')
+            sys.exit(f"bench: building the data set failed; see {output.name}")
+
+    def fixtures(self) -> dict[str, Any]:
+        result = subprocess.run(
+            [VENV / "bin" / "python", "-m", "bench.dataset", "fixtures",
+             "--patients", str(min(FIXTURE_PATIENTS, self.patients))],
+            cwd=ROOT, env=self.env, check=True, capture_output=True,
+        )  # fmt: skip
+        return json.loads(result.stdout)
+
+    # -- server ------------------------------------------------------------
+    def start(self) -> None:
+        import redis
+
+        redis.Redis.from_url(self.redis_url).flushdb()
+        log_file = (OUT / f"server-{self.patients}.log").open("wb")
+        self.server = subprocess.Popen(
+            [ROOT / "bin" / "serve"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                sys.exit(f"bench: the server stopped; see {log_file.name}")
+            try:
+                if self.get("/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        sys.exit("bench: the server did not become ready")
+
+    def stop(self) -> None:
+        if self.server and self.server.poll() is None:
+            os.killpg(self.server.pid, signal.SIGTERM)
+            try:
+                self.server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.server.pid, signal.SIGKILL)
+        psql(f'drop database if exists "{self.database}"')
+        if not KEEP_DATA:
+            psql(f'drop database if exists "{self.template}"')
+        import redis
+
+        redis.Redis.from_url(self.redis_url).flushdb()
+
+    def get(
+        self, path: str, method: str = "GET", token: str = "", body: str = ""
+    ) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        # A client address per request, as in the load: the warm-up is not throttled.
+        self.sent += 1
+        client = f"10.255.{self.sent // 250 % 250}.{self.sent % 250 + 1}"
+        headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": client}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if body:
+            headers["Content-Type"] = "application/json"
+        try:
+            connection.request(method, path, body=body or None, headers=headers)
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    # -- load --------------------------------------------------------------
+    def warm(self, scenario: Scenario) -> tuple[int, float]:
+        """Send each distinct request once; return the mean size and SQL count of the answers."""
+        sizes, counts = [], []
+        for request in scenario.requests[: scenario.warm]:
+            body = request.body.replace("{{id}}", str(uuid.uuid4()))
+            status, headers, content = self.get(
+                request.path, request.method, request.token, body
+            )
+            if status not in scenario.expect:
+                sys.exit(
+                    f"bench: {scenario.key} {request.method} {request.path} answered "
+                    f"{status}: {content[:500]!r}"
+                )
+            sizes.append(len(content))
+            counts.append(int(headers.get("X-DB-Queries", "0")))
+        return round(statistics.mean(sizes)), statistics.mean(counts)
+
+    def load(
+        self,
+        scenario_key: str,
+        requests: Sequence[Request],
+        expect: Sequence[int],
+        seconds: int = DURATION,
+    ) -> Run:
+        request_file = OUT / f"requests-{scenario_key}.tsv"
+        request_file.write_text("\n".join(r.line() for r in requests) + "\n")
+        result = subprocess.run(
+            ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
+             "-s", str(LOAD_SCRIPT), f"http://127.0.0.1:{self.port}"],
+            env={**os.environ, "BENCH_REQUESTS": str(request_file),
+                 "BENCH_EXPECT": ",".join(map(str, expect))},
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        line = next(
+            (x for x in result.stdout.splitlines() if x.startswith("BENCH_RESULT ")),
+            None,
+        )
+        if line is None:
+            sys.exit(f"bench: wrk gave no result:\n{result.stdout}\n{result.stderr}")
+        data = json.loads(line.removeprefix("BENCH_RESULT "))
+        return Run(
+            requests=data["requests"],
+            seconds=data["duration_us"] / 1e6,
+            p50_ms=data["p50_us"] / 1000,
+            p99_ms=data["p99_us"] / 1000,
+            max_ms=data["max_us"] / 1000,
+            failures=data["socket_errors"] + data["unexpected"],
+            queries=data["queries"] / data["responses"] if data["responses"] else 0.0,
+        )
+
+    def measure(self, scenario: Scenario) -> Row:
+        size, cold_queries = self.warm(scenario)
+        ceiling_requests = [Request("GET", f"/bench/ceiling/{size}")]
+        # Every worker and thread through the code path once, not measured.
+        self.load(
+            scenario.key, scenario.requests, scenario.expect, seconds=WARM_SECONDS
+        )
+        run = self.load(scenario.key, scenario.requests, scenario.expect)
+        self.load(f"{scenario.key}-ceiling", ceiling_requests, (200,), WARM_SECONDS)
+        ceiling = self.load(f"{scenario.key}-ceiling", ceiling_requests, (200,))
+        row = Row(scenario.key, scenario.title, size, cold_queries, run, ceiling)
+        log(
+            f"{scenario.title}: {run.rps:,.0f} req/s, p99 {run.p99_ms:.1f} ms, "
+            f"{run.queries:.1f} queries; ceiling {ceiling.rps:,.0f} req/s, "
+            f"p99 {ceiling.p99_ms:.1f} ms ({row.ratio:.0%})"
+        )
+        return row
+
+
+def bench_one(scale: float, secret_key: str, redis_db: int) -> tuple[str, list[Row]]:
+    bench = Bench(scale, secret_key, redis_db)
+    started = time.monotonic()
+    bench.prepare_database()
+    log(f"{bench.label}: data ready in {time.monotonic() - started:.0f} s")
+    try:
+        bench.start()
+        fixtures = bench.fixtures()
+        rows = [
+            bench.measure(scenario)
+            for scenario in scenarios(fixtures)
+            if not ONLY or scenario.key in ONLY
+        ]
+    finally:
+        bench.stop()
+    return bench.label, rows
+
+
+def main() -> None:
+    if Path(sys.prefix).resolve() != VENV.resolve():
+        sys.exit("bench: run it with the project's virtualenv: make bench")
+    if shutil.which("wrk") is None:
+        sys.exit("bench: wrk is missing; install it (Debian: apt-get install wrk)")
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    secret_key = secrets.token_urlsafe(48)
+    redis_db = free_redis_db()
+    results: list[tuple[str, list[Row]]] = []
+    for scale in SCALES:
+        results.append(bench_one(scale, secret_key, redis_db))
+
+    header = (
+        f"`make bench` on {dt.datetime.now(dt.UTC).date().isoformat()}: "
+        f"{os.cpu_count()} CPUs, gunicorn {WORKERS} workers x {WORKER_THREADS} threads, "
+        f"wrk {THREADS} threads x {CONNECTIONS} connections, {DURATION} s per run, "
+        f"in {time.monotonic() - started:.0f} s."
+    )
+    report = [header, ""]
+    for label, rows in results:
+        report += [f"### {label}", "", table(rows), ""]
+    text = "\n".join(report)
+    print(text)
+    (OUT / "results.md").write_text(text)
+    (OUT / "results.json").write_text(
+        json.dumps(
+            {
+                label: [asdict(r) | {"ratio": r.ratio} for r in rows]
+                for label, rows in results
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""`make bench`'s own parts: the ceiling view, the query counter, the data set and the load.
+
+The benchmark is only as honest as its data and requests: these tests build a small data
+set with the same code (PostgreSQL COPY) and send every kind of request the load sends
+through the API, expecting the statuses the load expects.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+
+import pytest
+from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory
+from rest_framework.test import APIClient
+
+from bench import dataset
+from bench.middleware import QueryCountMiddleware
+from bench.run import scenarios
+from bench.views import ceiling
+from common.models import Status
+from sessions.models import Plan, Session, SessionSet
+from tests.factories import ExerciseFactory, MuscleFactory
+from users.models import User
+
+
+@pytest.mark.parametrize("size", [2, 3, 1000, 123_457])
+def test_ceiling_answers_exactly_the_size_asked_for(size):
+    response = ceiling(RequestFactory().get("/"), size)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert len(response.content) == size
+    assert isinstance(json.loads(response.content), str)
+
+
+def test_query_counter_reports_the_statements_of_the_request(db):
+    def view(request):
+        list(User.objects.all())
+        User.objects.count()
+        return HttpResponse()
+
+    response = QueryCountMiddleware(view)(RequestFactory().get("/"))
+
+    assert response["X-DB-Queries"] == "2"
+
+
+@pytest.fixture
+def small_data_set(db):
+    """The benchmark's data set in miniature: 4 patients, 40 sessions."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the data set is written with PostgreSQL COPY")
+    muscle = MuscleFactory()
+    for exercise in ExerciseFactory.create_batch(8, status=Status.DRAFT):
+        exercise.primary_muscles.add(muscle)
+    rng = random.Random(3)
+    dataset._publish_library()
+    dataset._routines_create(rng)
+    plans = dataset._patients_create(rng, 4)
+    dataset._sessions_copy(rng, plans, 40)
+    return plans
+
+
+def test_data_set_is_what_the_upload_service_would_have_written(small_data_set):
+    for plan in small_data_set:
+        patient = User.objects.get(pk=plan.patient_id)
+        sessions = list(Session.objects.filter(patient=patient).order_by("revision"))
+        items = list(plan.items.all())
+        assert len(sessions) == 10
+        # The change feed: revisions 1..n in time order, the patient's cursor at n.
+        assert [s.revision for s in sessions] == list(range(1, 11))
+        assert patient.sync_revision == 10
+        assert [s.started_at for s in sessions] == sorted(
+            s.started_at for s in sessions
+        )
+        for session in sessions:
+            entries = list(session.exercises.all())
+            if session.is_deleted:
+                assert entries == []
+                assert session.ended_at is None
+                continue
+            assert [e.plan_item_id for e in entries] == [i.pk for i in items]
+            for entry, item in zip(entries, items, strict=True):
+                sides = {s.side for s in entry.sets.all()}
+                if entry.status != "skipped":
+                    expected = {"left", "right"} if item.per_side else {"both"}
+                    assert sides == expected
+    assert SessionSet.objects.exists()
+
+
+def test_every_request_of_the_load_answers_what_the_load_expects(small_data_set):
+    fixtures = dataset.fixtures(patients=4)
+    assert len(fixtures["patients"]) == 4
+    uploads = 0
+    for scenario in scenarios(fixtures):
+        # A few of each (the catalog ones cover every filter and page size).
+        for request in scenario.requests[:3] + scenario.requests[-3:]:
+            client = APIClient()
+            if request.token:
+                client.credentials(HTTP_AUTHORIZATION=f"Bearer {request.token}")
+            if request.method == "POST":
+                body = json.loads(request.body.replace("{{id}}", str(uuid.uuid4())))
+                response = client.post(request.path, body, format="json")
+                uploads += 1
+            else:
+                response = client.get(request.path)
+            assert response.status_code in scenario.expect, (
+                scenario.key,
+                request.path,
+                response.content[:300],
+            )
+    # Uploads went through the service on top of the copied rows (sequences were reset).
+    assert uploads == 6
+    assert Session.objects.count() == 40 + uploads
+    assert Plan.objects.count() == 4
