@@ -3,7 +3,7 @@
 What is cached: the rendered ``200`` answer of a public read (exercise, routine and
 taxonomy lists and details) as published-only callers see it (anonymous callers and
 patients), keyed by its full URL (scheme, host, path and query string, since answers
-hold absolute links), for ``CATALOG_CACHE_SECONDS`` (default one hour; 0 turns the
+hold absolute links; URLs with parameters the endpoint does not read are not cached), for ``CATALOG_CACHE_SECONDS`` (default one hour; 0 turns the
 cache off). Staff see drafts in the same URLs and always bypass it. Errors (400, 404)
 are not cached. The request is authenticated and throttled before the cache is read.
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.conf import settings
@@ -96,11 +96,22 @@ def _entry_key(request: Request) -> str:
 
 
 def catalog_response(
-    request: Request, render: Callable[[], HttpResponseBase]
+    request: Request,
+    render: Callable[[], HttpResponseBase],
+    params: Collection[str] = (),
 ) -> HttpResponseBase:
-    """The cached answer to this catalog read, or ``render()``'s, cached if it is a 200."""
+    """The cached answer to this catalog read, or ``render()``'s, cached if it is a 200.
+
+    Only URLs whose query parameters are all in ``params`` (those the endpoint reads)
+    are cached: the API ignores unknown parameters, and caching every variant would let
+    anyone fill Redis with copies of one answer.
+    """
     timeout = settings.CATALOG_CACHE_SECONDS
-    if not timeout or can_see_unpublished(request.user):
+    if (
+        not timeout
+        or can_see_unpublished(request.user)
+        or not set(request.query_params) <= set(params)
+    ):
         return render()
     key = _entry_key(request)
     found = cache.get_many([TOKEN_KEY, key])

@@ -320,8 +320,20 @@ class CachedListMixin(mixins.ListModelMixin):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return catalog_response(
-            request, partial(super().list, request, *args, **kwargs)
+            request,
+            partial(super().list, request, *args, **kwargs),
+            params=self._known_params(),
         )
+
+    def _known_params(self) -> set[str]:
+        """The query parameters this list reads: its filters and its pagination."""
+        names = (
+            set(self.filterset_class.base_filters) if self.filterset_class else set()
+        )
+        for attribute in ("limit_query_param", "offset_query_param"):
+            if name := getattr(self.paginator, attribute, None):
+                names.add(name)
+        return names
 
 
 class CachedRetrieveMixin(mixins.RetrieveModelMixin):
