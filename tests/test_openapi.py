@@ -109,6 +109,16 @@ def test_error_responses_are_problem_documents(schema):
                 assert ref == "#/components/schemas/Problem", where
 
 
+def test_every_operation_documents_the_503_and_its_retry_after(schema):
+    """Any request may meet an unreachable database (config.api.exceptions)."""
+    for path, method, operation in operations(schema):
+        where = f"{method.upper()} {path}"
+        unavailable = operation["responses"]["503"]
+        assert "Retry-After" in unavailable["headers"], where
+        example = next(iter(unavailable["content"][PROBLEM_CONTENT_TYPE]["examples"]))
+        assert example, where
+
+
 def test_library_reads_document_conditional_get_and_throttling(schema):
     for path, _method, operation in library_operations(schema):
         where = f"GET {path}"

@@ -70,7 +70,7 @@ class AutoSchema(BaseAutoSchema):
     # Responses an operation can give whatever its view says, found undocumented by the
     # contract fuzzer (docs/testing.md): added where the view did not declare them.
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
-        """The view's responses, plus 304, 401, 406, 413, 415 and 429 where they apply.
+        """The view's responses, plus 304, 401, 406, 413, 415, 429 and 503 where they apply.
 
         - 304: ConditionalGetMiddleware answers a matching ``If-None-Match`` on any GET.
         - 401: an invalid or expired token is refused even where none is needed.
@@ -78,6 +78,7 @@ class AutoSchema(BaseAutoSchema):
         - 413: a body over the size limit (config.middleware.BodySizeLimitMiddleware).
         - 415: a body that is not ``application/json`` (the only one parsed).
         - 429: any throttled view (every view has the anon/user rate limits).
+        - 503: the database unreachable or too slow (config.api.exceptions).
         - links: LINKS, where a response feeds another operation.
         """
         responses: dict[str, Any] = super()._get_response_bodies(direction)
@@ -95,6 +96,7 @@ class AutoSchema(BaseAutoSchema):
             extra[415] = problem_response(415)
         if self._is_throttled():
             extra[429] = problem_response(429)
+        extra[503] = problem_response(503)
         for status, response in extra.items():
             if str(status) not in responses:
                 media = None if status == 304 else (PROBLEM_CONTENT_TYPE,)
@@ -108,14 +110,16 @@ class AutoSchema(BaseAutoSchema):
 
     def get_override_parameters(self) -> list[Any]:
         """GET operations also get ``If-None-Match`` / ``ETag`` (ConditionalGetMiddleware);
-        throttled views the ``Retry-After`` of their 429.
+        every operation the ``Retry-After`` of its 503 (and of its 429 if throttled).
         """
         parameters = list(super().get_override_parameters())
         named = {p.name for p in parameters if isinstance(p, OpenApiParameter)}
         if self.method == "GET":
             parameters += [p for p in CONDITIONAL_GET_PARAMETERS if p.name not in named]
-        if self._is_throttled():
-            parameters += [p for p in THROTTLE_PARAMETERS if p.name not in named]
+        if "Retry-After" not in named:
+            parameters.append(
+                RETRY_AFTER_THROTTLED if self._is_throttled() else RETRY_AFTER
+            )
         return parameters
 
     def _is_throttled(self) -> bool:
@@ -215,6 +219,10 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
     413: "The body is larger than the limit (1 MiB by default); nothing was read.",
     415: "The body is not `application/json`, the only media type accepted.",
     429: "Too many requests: retry after the number of seconds in `Retry-After`.",
+    503: (
+        "The database is unavailable or too slow (a restart, a failover): retry after "
+        "the number of seconds in `Retry-After` (uploads are safe to retry)."
+    ),
 }
 UNAUTHORIZED_OPTIONAL = (
     "Credentials were sent but are invalid or expired (no credentials are needed "
@@ -274,6 +282,14 @@ PROBLEM_EXAMPLES: dict[int, OpenApiExample] = {
             'Unsupported media type "text/plain" in request.',
         ),
     ),
+    503: OpenApiExample(
+        "Database unavailable",
+        value=_problem_example(
+            503,
+            "service_unavailable",
+            "The database is unavailable or too slow; retry later.",
+        ),
+    ),
     429: OpenApiExample(
         "Throttled",
         value=_problem_example(
@@ -330,15 +346,21 @@ CONDITIONAL_GET_PARAMETERS = [
     ),
 ]
 
-THROTTLE_PARAMETERS = [
-    OpenApiParameter(
-        "Retry-After",
-        OpenApiTypes.INT,
-        location=OpenApiParameter.HEADER,
-        response=[429],
-        description="Seconds to wait before retrying.",
-    ),
-]
+RETRY_AFTER_THROTTLED = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    response=[429, 503],
+    description="Seconds to wait before retrying.",
+)
+THROTTLE_PARAMETERS = [RETRY_AFTER_THROTTLED]
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    response=[503],
+    description="Seconds to wait before retrying.",
+)
 
 
 # ---------------------------------------------------------------------------
