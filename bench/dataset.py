@@ -18,7 +18,7 @@ with ``DJANGO_SETTINGS_MODULE=bench.settings`` and the bench database's URL):
 Everything is drawn from a seeded random generator, so a build is repeatable.
 
 ``python -m bench.dataset fixtures`` prints, as JSON, what the load scripts need: access
-tokens, plan ids and items, sync cursors of some patients; exercise and routine ids;
+tokens, plan ids and items, latest revisions of some patients; exercise and routine ids;
 filter values that match many exercises.
 """
 

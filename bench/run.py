@@ -11,11 +11,12 @@ For each data-set size (the full one, then a tenth of it):
    X-DB-Queries header) on PostgreSQL, with Redis for throttles and caches.
 3. Each endpoint gets a warm-up pass (every distinct URL once, so caches are as warm as
    on a server that has been up for a while; the first answer's size and SQL count are
-   kept), then wrk drives it for BENCH_DURATION seconds with BENCH_CONNECTIONS
-   connections; right after, the ceiling view is driven the same way with a response of
-   the same size (the mean size of the endpoint's answers).
+   kept), then, after a second of unmeasured load, wrk drives it for BENCH_DURATION
+   seconds with BENCH_CONNECTIONS connections; right after, the ceiling view is driven
+   the same way with a response of the same size (the mean size of the endpoint's
+   answers).
 4. A table per size: requests/s, p50 and p99 latency, SQL queries per request (first
-   request / average under load), the ceiling's requests/s and the ratio.
+   request / average under load), the ceiling's requests/s and p99, and the ratio.
 
 Results go to stdout and to artifacts/bench/ (results.md, results.json, server logs).
 Settings (environment): BENCH_DURATION (seconds per run, default 5), BENCH_CONNECTIONS
