@@ -386,14 +386,14 @@ class SessionFieldsOnlySerializer(SessionSerializer):
     exercises = None
 
 
-def _represent_many(sessions: Sequence[Session]) -> list[dict[str, Any]]:
-    """A page of sessions and tombstones, as SessionSerializer/SessionTombstoneSerializer.
+def sessions_represent(sessions: Sequence[Session]) -> list[dict[str, Any]]:
+    """Sessions and tombstones, as SessionSerializer/SessionTombstoneSerializer document them.
 
-    One serializer of each kind for the whole page (a serializer copies its fields per
+    One serializer of each kind for all of them (a serializer copies its fields per
     instance) and the exercises and sets from plain rows (session_children_rows): a sync
     page of 50 sessions holds some 2,500 objects, and this is several times faster than
-    serializing model instances. tests/sessions/test_api_logs.py checks that both give
-    the same JSON.
+    serializing model instances. tests/sessions/test_logs_api.py checks that the JSON is
+    SessionSerializer's over the model instances.
     """
     live, tombstone = SessionFieldsOnlySerializer(), SessionTombstoneSerializer()
     children = session_children_rows(
@@ -1010,7 +1010,7 @@ class SessionViewSet(viewsets.GenericViewSet):
         session = session_get(user=self.request.user, session_id=session_id)
         if session is None:  # pragma: no cover - just written by this request
             raise exceptions.NotFound()
-        response = Response(SessionSerializer(session).data, status=status)
+        response = Response(sessions_represent([session])[0], status=status)
         response["ETag"] = session.etag
         return response
 
@@ -1040,13 +1040,13 @@ class SessionViewSet(viewsets.GenericViewSet):
             sync_cursor = max((session.revision for session in page), default=since)
         self._log_reads(page, "sessions.list")
         return paginator.get_paginated_response(
-            _represent_many(page), sync_cursor=sync_cursor
+            sessions_represent(page), sync_cursor=sync_cursor
         )
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
         self._log_reads([session], "sessions.retrieve")
-        response = Response(SessionSerializer(session).data)
+        response = Response(sessions_represent([session])[0])
         response["ETag"] = session.etag
         return response
 

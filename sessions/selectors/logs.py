@@ -12,7 +12,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.drainage import set_override
 
 from config.api.validation import FilterSet
@@ -101,29 +101,6 @@ def _visible(user: User) -> QuerySet[Session]:
     return Session.objects.filter(patient__in=patient_list(user=user))
 
 
-def _with_children(queryset: QuerySet[Session]) -> QuerySet[Session]:
-    """Two prefetch queries for any number of sessions: exercises (+ exercise), sets."""
-    return queryset.prefetch_related(
-        Prefetch(
-            "exercises",
-            queryset=SessionExercise.objects.select_related("exercise").only(
-                "id",
-                "session_id",
-                "exercise_id",
-                "plan_item_id",
-                "order",
-                "status",
-                "pain_during",
-                "notes",
-                "exercise__id",
-                "exercise__slug",
-                "exercise__name",
-            ),
-        ),
-        Prefetch("exercises__sets", queryset=SessionSet.objects.all()),
-    )
-
-
 def session_sync_revision(*, user: User, patient_id: Any = None) -> int | None:
     """The latest change number of the patient whose sessions ``user`` reads (one query).
 
@@ -188,9 +165,9 @@ def session_children_rows(
 ) -> dict[Any, list[dict[str, Any]]]:
     """The exercises and sets of these sessions as plain rows, in order (two queries).
 
-    For pages of sessions: building model instances for a page's thousands of sets
-    (prefetch_related) and serializing them field by field cost ten times more than
-    reading the rows (docs/performance.md). Keys: session id; each exercise row has the
+    The one source of the API's session children (a page or one session): building
+    model instances for a page's thousands of sets (prefetch_related) and serializing
+    them field by field cost ten times more than reading the rows (docs/performance.md). Keys: session id; each exercise row has the
     exercise's ``id``/``slug``/``name`` under ``exercise`` and its sets under ``sets``.
     """
     exercises: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in session_ids}
@@ -253,13 +230,12 @@ def session_children_rows(
 
 
 def session_get(*, user: User, session_id: Any) -> Session | None:
-    """One live (not deleted) session ``user`` may read, with its children; else None."""
+    """One live (not deleted) session ``user`` may read, else None.
+
+    Its exercises and sets: ``session_children_rows``.
+    """
     try:
-        return (
-            _with_children(_visible(user))
-            .filter(deleted_at__isnull=True)
-            .get(pk=session_id)
-        )
+        return _visible(user).filter(deleted_at__isnull=True).get(pk=session_id)
     except (Session.DoesNotExist, ValidationError, ValueError, TypeError):
         # A malformed id is as unknown as a missing one.
         return None

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from common.models import Status
 from sessions.api.logs import (
@@ -19,6 +20,7 @@ from sessions.api.logs import (
     ONLY_PATIENTS_WRITE,
     SET_AMOUNT_REQUIRED,
     TOO_OLD,
+    SessionSerializer,
 )
 from sessions.models import Session, SessionExercise, SessionSet
 from sessions.selectors.logs import CURSOR_AHEAD, PATIENT_REQUIRED_FOR_SYNC
@@ -1129,8 +1131,9 @@ def _sessions_with_children(patient, count: int) -> list[Session]:
     return sessions
 
 
-def test_list_items_are_what_the_detail_serializer_gives(patient, patient_client):
-    """Pages build exercises and sets from plain rows: the JSON must not differ."""
+def test_answers_are_what_the_session_serializer_gives(patient, patient_client):
+    """Answers build exercises and sets from plain rows: the JSON must be the one
+    SessionSerializer (the schema's) gives for the model instances."""
     sessions = _sessions_with_children(patient, 3)
     partial = SessionExerciseFactory(
         session=sessions[0], status="partial", pain_during=None, notes="Tired."
@@ -1138,7 +1141,8 @@ def test_list_items_are_what_the_detail_serializer_gives(patient, patient_client
     SessionSetFactory(
         session_exercise=partial, side="left", reps=None, seconds=30, completed=False
     )
-    SessionExerciseFactory(session=sessions[1], status="skipped")
+    SessionExerciseFactory(session=sessions[1], status="skipped", pain_during=4)
+    SessionSetFactory(session_exercise=partial, side="right", load="2 kg")
     tombstone = SessionFactory(patient=patient, deleted_at=timezone.now())
     patient.sync_revision = 1000
     patient.save()
@@ -1146,9 +1150,19 @@ def test_list_items_are_what_the_detail_serializer_gives(patient, patient_client
     synced = patient_client.get(URL, {"updated_since": "0"}).json()["results"]
     listed = patient_client.get(URL).json()["results"]
 
+    instances = Session.objects.filter(pk__in=[s.pk for s in sessions])
+    instances = instances.prefetch_related("exercises__exercise", "exercises__sets")
     expected = {
+        str(s.pk): json.loads(JSONRenderer().render(SessionSerializer(s).data))
+        for s in instances
+    }
+    detailed = {
         str(s.pk): patient_client.get(detail_url(s.pk)).json() for s in sessions
     }
+    assert detailed == expected
+    assert [list(d) for d in detailed.values()] == [
+        list(expected[pk]) for pk in detailed
+    ]
     assert {item["id"]: item for item in listed} == expected
     live = [item for item in synced if not item["deleted"]]
     assert {item["id"]: item for item in live} == expected
