@@ -49,7 +49,6 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,
 # No control socket: one per user home would collide between instances on a machine.
 control_socket_disable = True
 
-
 # Logs: Django writes one JSON line per request (request_finished, with the request id),
 # so gunicorn's own access log is off; its error log uses the same JSON formatter.
 accesslog = None

@@ -43,7 +43,7 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -248,7 +248,6 @@ class Row:
     cold_queries: float
     run: Run
     ceiling: Run
-    notes: list[str] = field(default_factory=list)
 
     @property
     def ratio(self) -> float:

@@ -3,8 +3,8 @@
 What is cached: the rendered ``200`` answer of a public read (exercise, routine and
 taxonomy lists and details) as published-only callers see it (anonymous callers and
 patients), keyed by its full URL (scheme, host, path and query string, since answers
-hold absolute links; URLs with parameters the endpoint does not read are not cached), for ``CATALOG_CACHE_SECONDS`` (default one hour; 0 turns the
-cache off). Staff see drafts in the same URLs and always bypass it. Errors (400, 404)
+hold absolute links; URLs with parameters the endpoint does not read are not cached),
+for ``CATALOG_CACHE_SECONDS`` (default one hour; 0 turns the cache off). Staff see drafts in the same URLs and always bypass it. Errors (400, 404)
 are not cached. The request is authenticated and throttled before the cache is read.
 
 Invalidation is by generation: the cache holds one catalog *token*, every entry records
@@ -51,10 +51,8 @@ def catalog_changed(**_: Any) -> None:
     transaction.on_commit(_token_replace)
 
 
-def _token_replace() -> str:
-    token = secrets.token_hex(8)
-    cache.set(TOKEN_KEY, token, timeout=None)
-    return token
+def _token_replace() -> None:
+    cache.set(TOKEN_KEY, secrets.token_hex(8), timeout=None)
 
 
 def _on_m2m_changed(action: str, **kwargs: Any) -> None:

@@ -346,21 +346,21 @@ CONDITIONAL_GET_PARAMETERS = [
     ),
 ]
 
-RETRY_AFTER_THROTTLED = OpenApiParameter(
-    "Retry-After",
-    OpenApiTypes.INT,
-    location=OpenApiParameter.HEADER,
-    response=[429, 503],
-    description="Seconds to wait before retrying.",
-)
+
+def _retry_after(*statuses: int) -> OpenApiParameter:
+    """The ``Retry-After`` header of these responses."""
+    return OpenApiParameter(
+        "Retry-After",
+        OpenApiTypes.INT,
+        location=OpenApiParameter.HEADER,
+        response=list(statuses),
+        description="Seconds to wait before retrying.",
+    )
+
+
+RETRY_AFTER = _retry_after(503)
+RETRY_AFTER_THROTTLED = _retry_after(429, 503)
 THROTTLE_PARAMETERS = [RETRY_AFTER_THROTTLED]
-RETRY_AFTER = OpenApiParameter(
-    "Retry-After",
-    OpenApiTypes.INT,
-    location=OpenApiParameter.HEADER,
-    response=[503],
-    description="Seconds to wait before retrying.",
-)
 
 
 # ---------------------------------------------------------------------------
