@@ -47,6 +47,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 OUT = ROOT / "artifacts" / "bench"
@@ -298,8 +300,6 @@ def dataset_fingerprint() -> str:
 
 def free_redis_db() -> int:
     """A Redis database index nobody uses (checked empty), from the top down."""
-    import redis
-
     for index in range(15, 0, -1):
         if redis.Redis.from_url(f"{REDIS_URL}/{index}").dbsize() == 0:
             return index
@@ -388,8 +388,6 @@ class Bench:
 
     # -- server ------------------------------------------------------------
     def start(self) -> None:
-        import redis
-
         redis.Redis.from_url(self.redis_url).flushdb()
         log_file = (OUT / f"server-{self.patients}.log").open("wb")
         self.server = subprocess.Popen(
@@ -422,8 +420,6 @@ class Bench:
         psql(f'drop database if exists "{self.database}"')
         if not KEEP_DATA:
             psql(f'drop database if exists "{self.template}"')
-        import redis
-
         redis.Redis.from_url(self.redis_url).flushdb()
 
     def get(
