@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from django_filters.rest_framework import DjangoFilterBackend
@@ -26,7 +25,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from config.api.exceptions import PROBLEM_CONTENT_TYPE, TYPE_PREFIX
+from config.api.exceptions import PROBLEM_CONTENT_TYPE, TYPE_PREFIX, problem
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -187,24 +186,22 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
-def _problem_example(
+EXAMPLE_INSTANCE = "/api/v1/exercises/"
+
+
+def problem_example(
+    name: str,
     status: int,
     code: str,
     detail: str,
+    *,
+    instance: str = EXAMPLE_INSTANCE,
     errors: list[dict[str, str]] | None = None,
-    instance: str = "/api/v1/exercises/",
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": f"{TYPE_PREFIX}{code.replace('_', '-')}",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-        "code": code,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    return body
+    **options: Any,
+) -> OpenApiExample:
+    """An example problem document, made by the exception handler's own builder."""
+    value = problem(status, code=code, detail=detail, instance=instance, errors=errors)
+    return OpenApiExample(name, value=value, **options)
 
 
 PROBLEM_DESCRIPTIONS: dict[int, str] = {
@@ -230,90 +227,91 @@ UNAUTHORIZED_OPTIONAL = (
 )
 
 PROBLEM_EXAMPLES: dict[int, OpenApiExample] = {
-    400: OpenApiExample(
+    400: problem_example(
         "Invalid query parameter",
-        value=_problem_example(
-            400,
-            "invalid",
-            "Select a valid choice. expert is not one of the available choices.",
-            errors=[
-                {
-                    "field": "difficulty",
-                    "code": "invalid_choice",
-                    "message": "Select a valid choice. expert is not one of the available choices.",
-                }
-            ],
-        ),
+        400,
+        "invalid",
+        "Select a valid choice. expert is not one of the available choices.",
+        errors=[
+            {
+                "field": "difficulty",
+                "code": "invalid_choice",
+                "message": "Select a valid choice. expert is not one of the available choices.",
+            }
+        ],
     ),
-    401: OpenApiExample(
+    401: problem_example(
         "Token not valid",
-        value=_problem_example(
-            401, "token_not_valid", "Given token not valid for any token type"
-        ),
+        401,
+        "token_not_valid",
+        "Given token not valid for any token type",
     ),
-    404: OpenApiExample(
+    404: problem_example(
         "Not found",
-        value=_problem_example(
-            404,
-            "not_found",
-            "Not found.",
-            instance="/api/v1/exercises/0b7e7c62-3f3a-4f5e-9a55-6f2d1c1e9b10/",
-        ),
+        404,
+        "not_found",
+        "Not found.",
+        instance="/api/v1/exercises/0b7e7c62-3f3a-4f5e-9a55-6f2d1c1e9b10/",
     ),
-    406: OpenApiExample(
+    406: problem_example(
         "Not acceptable",
-        value=_problem_example(
-            406, "not_acceptable", "Could not satisfy the request Accept header."
-        ),
+        406,
+        "not_acceptable",
+        "Could not satisfy the request Accept header.",
     ),
-    413: OpenApiExample(
+    413: problem_example(
         "Too large",
-        value=_problem_example(
-            413,
-            "too_large",
-            "The request body is 2097152 bytes; the limit is 1048576.",
-        ),
+        413,
+        "too_large",
+        "The request body is 2097152 bytes; the limit is 1048576.",
     ),
-    415: OpenApiExample(
+    415: problem_example(
         "Unsupported media type",
-        value=_problem_example(
-            415,
-            "unsupported_media_type",
-            'Unsupported media type "text/plain" in request.',
-        ),
+        415,
+        "unsupported_media_type",
+        'Unsupported media type "text/plain" in request.',
     ),
-    503: OpenApiExample(
+    503: problem_example(
         "Database unavailable",
-        value=_problem_example(
-            503,
-            "service_unavailable",
-            "The database is unavailable or too slow; retry later.",
-        ),
+        503,
+        "service_unavailable",
+        "The database is unavailable or too slow; retry later.",
     ),
-    429: OpenApiExample(
+    429: problem_example(
         "Throttled",
-        value=_problem_example(
-            429, "throttled", "Request was throttled. Expected available in 42 seconds."
-        ),
+        429,
+        "throttled",
+        "Request was throttled. Expected available in 42 seconds.",
     ),
 }
 
 
-def problem_response(status: int, description: str = "") -> OpenApiResponse:
-    """One documented problem-details response (with an example when one is defined)."""
-    example = PROBLEM_EXAMPLES.get(status)
+def problem_response(
+    status: int, description: str = "", *examples: OpenApiExample
+) -> OpenApiResponse:
+    """One documented problem-details response: the given examples, else the shared one."""
+    shared = PROBLEM_EXAMPLES.get(status)
     return OpenApiResponse(
         response=ProblemSerializer,
         description=description or PROBLEM_DESCRIPTIONS[status],
-        examples=[example] if example else None,
+        examples=list(examples) or ([shared] if shared else None),
     )
 
 
-def problem_responses(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
-    """Responses for ``@extend_schema(responses=...)``: each status as application/problem+json."""
-    return {
+def problem_responses(
+    *statuses: int, **custom: OpenApiResponse
+) -> dict[tuple[int, str], OpenApiResponse]:
+    """Responses for ``@extend_schema(responses=...)``, each as application/problem+json.
+
+    ``statuses`` get the shared description and example; ``custom`` responses are keyed
+    ``s<status>`` (``s409=problem_response(409, "...", example)``).
+    """
+    responses = {
         (status, PROBLEM_CONTENT_TYPE): problem_response(status) for status in statuses
     }
+    for key, response in custom.items():
+        responses[(int(key.removeprefix("s")), PROBLEM_CONTENT_TYPE)] = response
+    return responses
 
 
 # ---------------------------------------------------------------------------

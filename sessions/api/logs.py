@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from http import HTTPStatus
 from typing import Any
 
 from django.urls import reverse
@@ -26,13 +25,13 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.exceptions import PROBLEM_CONTENT_TYPE, TYPE_PREFIX
 from config.api.pagination import CursorPagination
 from config.api.schema import (
     CONDITIONAL_GET_PARAMETERS,
     NOT_MODIFIED,
-    ProblemSerializer,
     SelectorFilterBackend,
+    problem_example,
+    problem_response,
     problem_responses,
 )
 from config.api.validation import StrictTypesMixin
@@ -639,127 +638,85 @@ TOMBSTONE_BODY = {
 }
 
 
-def _problem(status: int, code: str, detail: str, path: str = EXAMPLE_PATH) -> dict:
-    return {
-        "type": f"{TYPE_PREFIX}{code.replace('_', '-')}",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": path,
-        "code": code,
-    }
-
-
 DETAIL_PATH = f"{EXAMPLE_PATH}{EXAMPLE_SESSION_ID}/"
 
 
-def _problem_response(
-    description: str, examples: list[OpenApiExample]
-) -> OpenApiResponse:
-    return OpenApiResponse(
-        response=ProblemSerializer, description=description, examples=examples
-    )
-
-
-VALIDATION_400 = _problem_response(
+VALIDATION_400 = problem_response(
+    400,
     "Invalid body: `errors` lists each field (dotted paths such as "
     "`exercises.0.plan_item`). Nothing was stored. Fix the data; retrying the same "
     "body will fail the same way.",
-    [
-        OpenApiExample(
-            "Invalid fields",
-            value={
-                **_problem(
-                    400, "invalid", "The request has invalid fields; see errors."
-                ),
-                "errors": [
-                    {
-                        "field": "ended_at",
-                        "code": "invalid",
-                        "message": ENDED_BEFORE_STARTED,
-                    },
-                    {
-                        "field": "exercises.1.plan_item",
-                        "code": "unknown_plan_item",
-                        "message": "This item is not part of the session's plan.",
-                    },
-                ],
+    problem_example(
+        "Invalid fields",
+        400,
+        "invalid",
+        "The request has invalid fields; see errors.",
+        instance=EXAMPLE_PATH,
+        errors=[
+            {"field": "ended_at", "code": "invalid", "message": ENDED_BEFORE_STARTED},
+            {
+                "field": "exercises.1.plan_item",
+                "code": "unknown_plan_item",
+                "message": "This item is not part of the session's plan.",
             },
-        )
-    ],
+        ],
+    ),
 )
-CONFLICT_409 = _problem_response(
+CONFLICT_409 = problem_response(
+    409,
     "The id is already taken: by a different body, by a deleted session, or by "
     "someone else. Do not retry: keep the local copy and ask the user, or upload it "
     "under a new id.",
-    [
-        OpenApiExample(
-            "Same id, different body",
-            value=_problem(
-                409,
-                "conflict",
-                "A session with this id already exists with different content. "
-                "Use a new id for a new session; to change a session, PATCH it.",
-            ),
-        ),
-        OpenApiExample(
-            "Session was deleted",
-            value=_problem(
-                409,
-                "session_deleted",
-                "This session was deleted; its id cannot be uploaded again.",
-            ),
-        ),
-    ],
+    problem_example(
+        "Same id, different body",
+        409,
+        "conflict",
+        "A session with this id already exists with different content. Use a new id for a new session; to change a session, PATCH it.",
+        instance=EXAMPLE_PATH,
+    ),
+    problem_example(
+        "Session was deleted",
+        409,
+        "session_deleted",
+        "This session was deleted; its id cannot be uploaded again.",
+        instance=EXAMPLE_PATH,
+    ),
 )
-PRECONDITION_412 = _problem_response(
+PRECONDITION_412 = problem_response(
+    412,
     "`If-Match` is not the current ETag: another device (or an earlier try of this "
     "request) changed the session. GET it, merge, and PATCH again with the new ETag.",
-    [
-        OpenApiExample(
-            "Stale ETag",
-            value=_problem(
-                412,
-                "precondition_failed",
-                "The session changed since you read it. GET it again, re-apply your "
-                "change and send the new ETag in If-Match.",
-                DETAIL_PATH,
-            ),
-        )
-    ],
+    problem_example(
+        "Stale ETag",
+        412,
+        "precondition_failed",
+        "The session changed since you read it. GET it again, re-apply your change and send the new ETag in If-Match.",
+        instance=DETAIL_PATH,
+    ),
 )
-PRECONDITION_428 = _problem_response(
+PRECONDITION_428 = problem_response(
+    428,
     "`If-Match` is missing.",
-    [
-        OpenApiExample(
-            "If-Match missing",
-            value=_problem(
-                428,
-                "precondition_required",
-                PreconditionRequiredError.default_detail,
-                DETAIL_PATH,
-            ),
-        )
-    ],
+    problem_example(
+        "If-Match missing",
+        428,
+        "precondition_required",
+        PreconditionRequiredError.default_detail,
+        instance=DETAIL_PATH,
+    ),
 )
-FORBIDDEN_403 = _problem_response(
+FORBIDDEN_403 = problem_response(
+    403,
     "The caller is not a patient: clinicians and admins only read sessions (a "
     "session they cannot read answers 404, as for anyone).",
-    [
-        OpenApiExample(
-            "Not a patient",
-            value=_problem(403, "permission_denied", ONLY_PATIENTS_WRITE),
-        )
-    ],
+    problem_example(
+        "Not a patient",
+        403,
+        "permission_denied",
+        ONLY_PATIENTS_WRITE,
+        instance=EXAMPLE_PATH,
+    ),
 )
-
-
-def _problems(*statuses: int, **custom: OpenApiResponse) -> dict[Any, OpenApiResponse]:
-    """Problem responses: the shared ones by status, and ours keyed ``s<status>``."""
-    responses: dict[Any, OpenApiResponse] = dict(problem_responses(*statuses))
-    for key, response in custom.items():
-        responses[(int(key[1:]), PROBLEM_CONTENT_TYPE)] = response
-    return responses
 
 
 ETAG_HEADER = OpenApiParameter(
@@ -827,7 +784,7 @@ SESSION_OR_TOMBSTONE = PolymorphicProxySerializer(
         responses={
             200: SESSION_OR_TOMBSTONE,
             304: NOT_MODIFIED,
-            **_problems(400, 401, 429),
+            **problem_responses(400, 401, 429),
         },
         examples=[
             OpenApiExample(
@@ -857,7 +814,7 @@ SESSION_OR_TOMBSTONE = PolymorphicProxySerializer(
         responses={
             200: SessionSerializer,
             304: NOT_MODIFIED,
-            **_problems(401, 404, 429),
+            **problem_responses(401, 404, 429),
         },
         examples=[
             OpenApiExample(
@@ -896,7 +853,7 @@ SESSION_OR_TOMBSTONE = PolymorphicProxySerializer(
                 SessionSerializer,
                 description="A retry of an upload already stored: the stored session.",
             ),
-            **_problems(
+            **problem_responses(
                 401, 429, s400=VALIDATION_400, s403=FORBIDDEN_403, s409=CONFLICT_409
             ),
         },
@@ -932,7 +889,7 @@ SESSION_OR_TOMBSTONE = PolymorphicProxySerializer(
         parameters=[IF_MATCH_REQUIRED, ETAG_HEADER],
         responses={
             200: SessionSerializer,
-            **_problems(
+            **problem_responses(
                 401,
                 404,
                 429,
@@ -968,7 +925,9 @@ SESSION_OR_TOMBSTONE = PolymorphicProxySerializer(
         parameters=[IF_MATCH_OPTIONAL],
         responses={
             204: OpenApiResponse(description="Deleted; a tombstone remains for sync."),
-            **_problems(401, 404, 429, s403=FORBIDDEN_403, s412=PRECONDITION_412),
+            **problem_responses(
+                401, 404, 429, s403=FORBIDDEN_403, s412=PRECONDITION_412
+            ),
         },
     ),
 )

@@ -8,12 +8,10 @@ one entry per patient per request.
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -22,12 +20,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from config.api.exceptions import PROBLEM_CONTENT_TYPE, TYPE_PREFIX
 from config.api.schema import (
     CONDITIONAL_GET_PARAMETERS,
     NOT_MODIFIED,
-    ProblemSerializer,
     SelectorFilterBackend,
+    problem_example,
+    problem_response,
     problem_responses,
 )
 from config.api.validation import StrictTypesMixin
@@ -503,95 +501,63 @@ UPDATE_REQUEST = {"items": [{"id": 41, "sets": 3, "note": "Add a set: you are re
 PAUSE_REQUEST = {"status": "paused", "note": "Paused while the knee settles."}
 
 
-def _problem(
-    status_code: int, code: str, detail: str, errors: list[dict[str, str]] | None = None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": f"{TYPE_PREFIX}{code.replace('_', '-')}",
-        "title": HTTPStatus(status_code).phrase,
-        "status": status_code,
-        "detail": detail,
-        "instance": "/api/v1/plans/",
-        "code": code,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    return body
-
-
-def _invalid_response(
-    description: str, examples: list[OpenApiExample]
-) -> dict[tuple[int, str], OpenApiResponse]:
-    return {
-        (400, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-            response=ProblemSerializer, description=description, examples=examples
-        )
-    }
-
-
-CREATE_400 = _invalid_response(
+CREATE_400 = problem_response(
+    400,
     "Invalid input, a patient outside your care, an unpublished routine or a bad schedule.",
-    [
-        OpenApiExample(
-            "Not your patient",
-            value=_problem(
-                400,
-                "invalid",
-                NOT_YOUR_PATIENT,
-                [{"field": "patient", "code": "invalid", "message": NOT_YOUR_PATIENT}],
-            ),
-        ),
-        OpenApiExample(
-            "Two schedules",
-            value=_problem(
-                400,
-                "invalid",
-                "Give either days_of_week or times_per_week, not both.",
-                [
-                    {
-                        "field": "times_per_week",
-                        "code": "invalid",
-                        "message": "Give either days_of_week or times_per_week, not both.",
-                    }
-                ],
-            ),
-        ),
-    ],
+    problem_example(
+        "Not your patient",
+        400,
+        "invalid",
+        NOT_YOUR_PATIENT,
+        instance="/api/v1/plans/",
+        errors=[{"field": "patient", "code": "invalid", "message": NOT_YOUR_PATIENT}],
+    ),
+    problem_example(
+        "Two schedules",
+        400,
+        "invalid",
+        "Give either days_of_week or times_per_week, not both.",
+        instance="/api/v1/plans/",
+        errors=[
+            {
+                "field": "times_per_week",
+                "code": "invalid",
+                "message": "Give either days_of_week or times_per_week, not both.",
+            }
+        ],
+    ),
 )
-UPDATE_400 = _invalid_response(
+UPDATE_400 = problem_response(
+    400,
     "Invalid input, a forbidden status change (an ended plan is final) or an item not in this plan.",
-    [
-        OpenApiExample(
-            "Ended plan",
-            value=_problem(
-                400,
-                "invalid",
-                "This plan has ended and can no longer be changed.",
-                [
-                    {
-                        "field": "status",
-                        "code": "invalid",
-                        "message": "This plan has ended and can no longer be changed.",
-                    }
-                ],
-            ),
-        ),
-        OpenApiExample(
-            "Unknown item",
-            value=_problem(
-                400,
-                "invalid",
-                "Not an item of this plan.",
-                [
-                    {
-                        "field": "items.0.id",
-                        "code": "invalid",
-                        "message": "Not an item of this plan.",
-                    }
-                ],
-            ),
-        ),
-    ],
+    problem_example(
+        "Ended plan",
+        400,
+        "invalid",
+        "This plan has ended and can no longer be changed.",
+        instance="/api/v1/plans/",
+        errors=[
+            {
+                "field": "status",
+                "code": "invalid",
+                "message": "This plan has ended and can no longer be changed.",
+            }
+        ],
+    ),
+    problem_example(
+        "Unknown item",
+        400,
+        "invalid",
+        "Not an item of this plan.",
+        instance="/api/v1/plans/",
+        errors=[
+            {
+                "field": "items.0.id",
+                "code": "invalid",
+                "message": "Not an item of this plan.",
+            }
+        ],
+    ),
 )
 
 SCOPE = (
@@ -652,7 +618,7 @@ SCOPE = (
         ),
         tags=PLANS,
         request=PlanCreateSerializer,
-        responses={201: PlanSerializer, **CREATE_400, **problem_responses(401, 403)},
+        responses={201: PlanSerializer, **problem_responses(401, 403, s400=CREATE_400)},
         examples=[
             OpenApiExample("Prescription", value=CREATE_REQUEST, request_only=True),
             OpenApiExample(
@@ -679,8 +645,7 @@ SCOPE = (
         request=PlanUpdateSerializer,
         responses={
             200: PlanSerializer,
-            **UPDATE_400,
-            **problem_responses(401, 403, 404),
+            **problem_responses(401, 403, 404, s400=UPDATE_400),
         },
         examples=[
             OpenApiExample("Dosage tweak", value=UPDATE_REQUEST, request_only=True),

@@ -40,8 +40,12 @@ from rest_framework_simplejwt.views import (
     TokenRefreshView,
 )
 
-from config.api.exceptions import PROBLEM_CONTENT_TYPE, TYPE_PREFIX
-from config.api.schema import THROTTLE_PARAMETERS, ProblemSerializer
+from config.api.schema import (
+    THROTTLE_PARAMETERS,
+    problem_example,
+    problem_response,
+    problem_responses,
+)
 from config.api.validation import StrictTypesMixin
 from users.models import User
 from users.services import email_normalize, user_register
@@ -237,43 +241,6 @@ EXAMPLE_ACCOUNT = {
 }
 
 
-def problem_example(
-    name: str,
-    status_code: int,
-    code: str,
-    detail: str,
-    instance: str,
-    errors: list[dict[str, str]] | None = None,
-) -> OpenApiExample:
-    """An OpenApiExample of a problem document (config.api.exceptions.problem's shape)."""
-    from http import HTTPStatus
-
-    value: dict[str, Any] = {
-        "type": f"{TYPE_PREFIX}{code.replace('_', '-')}",
-        "title": HTTPStatus(status_code).phrase,
-        "status": status_code,
-        "detail": detail,
-        "instance": instance,
-        "code": code,
-    }
-    if errors is not None:
-        value["errors"] = errors
-    return OpenApiExample(name, value=value, response_only=True)
-
-
-def problem_doc(
-    status_code: int, description: str, *examples: OpenApiExample
-) -> dict[tuple[int, str], OpenApiResponse]:
-    """One documented application/problem+json response for ``responses={...}``."""
-    return {
-        (status_code, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-            response=ProblemSerializer,
-            description=description,
-            examples=list(examples) or None,
-        )
-    }
-
-
 def throttled_response(path: str, *, lockout: bool = False) -> dict[Any, Any]:
     examples = [
         problem_example(
@@ -281,7 +248,7 @@ def throttled_response(path: str, *, lockout: bool = False) -> dict[Any, Any]:
             429,
             "throttled",
             "Request was throttled. Expected available in 42 seconds.",
-            path,
+            instance=path,
         )
     ]
     description = "Too many requests from this client: wait `Retry-After` seconds."
@@ -292,7 +259,7 @@ def throttled_response(path: str, *, lockout: bool = False) -> dict[Any, Any]:
                 429,
                 "locked_out",
                 f"{LOCKED_OUT} Expected available in 900 seconds.",
-                path,
+                instance=path,
             )
         )
         description = (
@@ -300,15 +267,19 @@ def throttled_response(path: str, *, lockout: bool = False) -> dict[Any, Any]:
             "for this email from this address (code `locked_out`; even the right "
             "password is refused until the wait is over). Wait `Retry-After` seconds."
         )
-    return problem_doc(429, description, *examples)
+    return problem_responses(s429=problem_response(429, description, *examples))
 
 
 def token_not_valid(path: str, detail: str = "Token is blacklisted") -> Any:
-    return problem_doc(
-        401,
-        "The refresh token is malformed, expired, already used (rotated) or revoked "
-        "(logged out, password changed, account erased): log in again.",
-        problem_example("Token not valid", 401, "token_not_valid", detail, path),
+    return problem_responses(
+        s401=problem_response(
+            401,
+            "The refresh token is malformed, expired, already used (rotated) or revoked "
+            "(logged out, password changed, account erased): log in again.",
+            problem_example(
+                "Token not valid", 401, "token_not_valid", detail, instance=path
+            ),
+        )
     )
 
 
@@ -337,43 +308,45 @@ class RegisterView(RetryAfterMixin, APIView):
             201: OpenApiResponse(
                 AccountSerializer, description="Account created (a patient)."
             ),
-            **problem_doc(
-                400,
-                "Invalid fields: email taken or malformed, password too weak, unknown "
-                "time zone, missing name. `errors` lists each.",
-                problem_example(
-                    "Email taken",
+            **problem_responses(
+                s400=problem_response(
                     400,
-                    "invalid",
-                    "An account with this email address already exists.",
-                    "/api/v1/auth/register/",
-                    errors=[
-                        {
-                            "field": "email",
-                            "code": "email_taken",
-                            "message": "An account with this email address already exists.",
-                        }
-                    ],
-                ),
-                problem_example(
-                    "Weak password",
-                    400,
-                    "invalid",
-                    "The request has invalid fields; see errors.",
-                    "/api/v1/auth/register/",
-                    errors=[
-                        {
-                            "field": "password",
-                            "code": "password_too_short",
-                            "message": "This password is too short. It must contain at least 8 characters.",
-                        },
-                        {
-                            "field": "password",
-                            "code": "password_too_common",
-                            "message": "This password is too common.",
-                        },
-                    ],
-                ),
+                    "Invalid fields: email taken or malformed, password too weak, unknown "
+                    "time zone, missing name. `errors` lists each.",
+                    problem_example(
+                        "Email taken",
+                        400,
+                        "invalid",
+                        "An account with this email address already exists.",
+                        instance="/api/v1/auth/register/",
+                        errors=[
+                            {
+                                "field": "email",
+                                "code": "email_taken",
+                                "message": "An account with this email address already exists.",
+                            }
+                        ],
+                    ),
+                    problem_example(
+                        "Weak password",
+                        400,
+                        "invalid",
+                        "The request has invalid fields; see errors.",
+                        instance="/api/v1/auth/register/",
+                        errors=[
+                            {
+                                "field": "password",
+                                "code": "password_too_short",
+                                "message": "This password is too short. It must contain at least 8 characters.",
+                            },
+                            {
+                                "field": "password",
+                                "code": "password_too_common",
+                                "message": "This password is too common.",
+                            },
+                        ],
+                    ),
+                )
             ),
             **throttled_response("/api/v1/auth/register/"),
         },
@@ -439,34 +412,38 @@ class LoginView(RetryAfterMixin, TokenObtainPairView):
         request=LoginSerializer,
         responses={
             200: OpenApiResponse(TokenPairSerializer, description="Logged in."),
-            **problem_doc(
-                400,
-                "Missing email or password.",
-                problem_example(
-                    "Missing password",
+            **problem_responses(
+                s400=problem_response(
                     400,
-                    "invalid",
-                    "This field is required.",
-                    "/api/v1/auth/token/",
-                    errors=[
-                        {
-                            "field": "password",
-                            "code": "required",
-                            "message": "This field is required.",
-                        }
-                    ],
-                ),
+                    "Missing email or password.",
+                    problem_example(
+                        "Missing password",
+                        400,
+                        "invalid",
+                        "This field is required.",
+                        instance="/api/v1/auth/token/",
+                        errors=[
+                            {
+                                "field": "password",
+                                "code": "required",
+                                "message": "This field is required.",
+                            }
+                        ],
+                    ),
+                )
             ),
-            **problem_doc(
-                401,
-                "Wrong email or password, or the account is disabled.",
-                problem_example(
-                    "Wrong credentials",
+            **problem_responses(
+                s401=problem_response(
                     401,
-                    "no_active_account",
-                    "No active account found with the given credentials",
-                    "/api/v1/auth/token/",
-                ),
+                    "Wrong email or password, or the account is disabled.",
+                    problem_example(
+                        "Wrong credentials",
+                        401,
+                        "no_active_account",
+                        "No active account found with the given credentials",
+                        instance="/api/v1/auth/token/",
+                    ),
+                )
             ),
             **throttled_response("/api/v1/auth/token/", lockout=True),
         },
@@ -509,23 +486,25 @@ class RefreshView(RetryAfterMixin, TokenRefreshView):
                 TokenPairSerializer,
                 description="A new access token and a new refresh token.",
             ),
-            **problem_doc(
-                400,
-                "Missing refresh token.",
-                problem_example(
-                    "Missing refresh",
+            **problem_responses(
+                s400=problem_response(
                     400,
-                    "invalid",
-                    "This field is required.",
-                    "/api/v1/auth/token/refresh/",
-                    errors=[
-                        {
-                            "field": "refresh",
-                            "code": "required",
-                            "message": "This field is required.",
-                        }
-                    ],
-                ),
+                    "Missing refresh token.",
+                    problem_example(
+                        "Missing refresh",
+                        400,
+                        "invalid",
+                        "This field is required.",
+                        instance="/api/v1/auth/token/refresh/",
+                        errors=[
+                            {
+                                "field": "refresh",
+                                "code": "required",
+                                "message": "This field is required.",
+                            }
+                        ],
+                    ),
+                )
             ),
             **token_not_valid("/api/v1/auth/token/refresh/"),
             **throttled_response("/api/v1/auth/token/refresh/"),
@@ -562,23 +541,25 @@ class LogoutView(RetryAfterMixin, TokenBlacklistView):
         request=LogoutSerializer,
         responses={
             204: OpenApiResponse(description="Revoked: the refresh token is dead."),
-            **problem_doc(
-                400,
-                "Missing refresh token.",
-                problem_example(
-                    "Missing refresh",
+            **problem_responses(
+                s400=problem_response(
                     400,
-                    "invalid",
-                    "This field is required.",
-                    "/api/v1/auth/logout/",
-                    errors=[
-                        {
-                            "field": "refresh",
-                            "code": "required",
-                            "message": "This field is required.",
-                        }
-                    ],
-                ),
+                    "Missing refresh token.",
+                    problem_example(
+                        "Missing refresh",
+                        400,
+                        "invalid",
+                        "This field is required.",
+                        instance="/api/v1/auth/logout/",
+                        errors=[
+                            {
+                                "field": "refresh",
+                                "code": "required",
+                                "message": "This field is required.",
+                            }
+                        ],
+                    ),
+                )
             ),
             **token_not_valid("/api/v1/auth/logout/"),
             **throttled_response("/api/v1/auth/logout/"),

@@ -12,7 +12,12 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from config.api.schema import THROTTLE_PARAMETERS
+from config.api.schema import (
+    THROTTLE_PARAMETERS,
+    problem_example,
+    problem_response,
+    problem_responses,
+)
 from config.api.validation import StrictTypesMixin
 from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
 from users.api.auth import (
@@ -20,8 +25,6 @@ from users.api.auth import (
     EXAMPLE_USER_ID,
     AccountSerializer,
     RetryAfterMixin,
-    problem_doc,
-    problem_example,
     throttled_response,
 )
 from users.models import CareRelationship, PatientAccessLog, User
@@ -41,24 +44,26 @@ ME = ["me"]
 
 
 def not_authenticated(path: str) -> Any:
-    return problem_doc(
-        401,
-        "No access token, or it expired (5 minutes) or is invalid: refresh it with "
-        "`auth/token/refresh/` and retry.",
-        problem_example(
-            "Not authenticated",
+    return problem_responses(
+        s401=problem_response(
             401,
-            "not_authenticated",
-            "Authentication credentials were not provided.",
-            path,
-        ),
-        problem_example(
-            "Expired access token",
-            401,
-            "token_not_valid",
-            "Given token not valid for any token type",
-            path,
-        ),
+            "No access token, or it expired (5 minutes) or is invalid: refresh it with "
+            "`auth/token/refresh/` and retry.",
+            problem_example(
+                "Not authenticated",
+                401,
+                "not_authenticated",
+                "Authentication credentials were not provided.",
+                instance=path,
+            ),
+            problem_example(
+                "Expired access token",
+                401,
+                "token_not_valid",
+                "Given token not valid for any token type",
+                instance=path,
+            ),
+        )
     )
 
 
@@ -304,23 +309,25 @@ class MeView(GenericAPIView):
         request=AccountSerializer,
         responses={
             200: AccountSerializer,
-            **problem_doc(
-                400,
-                "Unknown time zone or empty name.",
-                problem_example(
-                    "Unknown time zone",
+            **problem_responses(
+                s400=problem_response(
                     400,
-                    "invalid",
-                    "'Mars/Olympus' is not a known IANA time zone.",
-                    "/api/v1/me/",
-                    errors=[
-                        {
-                            "field": "timezone",
-                            "code": "invalid_timezone",
-                            "message": "'Mars/Olympus' is not a known IANA time zone.",
-                        }
-                    ],
-                ),
+                    "Unknown time zone or empty name.",
+                    problem_example(
+                        "Unknown time zone",
+                        400,
+                        "invalid",
+                        "'Mars/Olympus' is not a known IANA time zone.",
+                        instance="/api/v1/me/",
+                        errors=[
+                            {
+                                "field": "timezone",
+                                "code": "invalid_timezone",
+                                "message": "'Mars/Olympus' is not a known IANA time zone.",
+                            }
+                        ],
+                    ),
+                )
             ),
             **not_authenticated("/api/v1/me/"),
         },
@@ -363,16 +370,18 @@ class MeView(GenericAPIView):
         responses={
             204: OpenApiResponse(description="Erased. Discard your tokens."),
             **not_authenticated("/api/v1/me/"),
-            **problem_doc(
-                403,
-                "Staff accounts cannot erase themselves.",
-                problem_example(
-                    "Staff account",
+            **problem_responses(
+                s403=problem_response(
                     403,
-                    "permission_denied",
-                    ERASURE_PATIENTS_ONLY,
-                    "/api/v1/me/",
-                ),
+                    "Staff accounts cannot erase themselves.",
+                    problem_example(
+                        "Staff account",
+                        403,
+                        "permission_denied",
+                        ERASURE_PATIENTS_ONLY,
+                        instance="/api/v1/me/",
+                    ),
+                )
             ),
         },
     )
@@ -407,23 +416,25 @@ class PasswordChangeView(RetryAfterMixin, APIView):
             204: OpenApiResponse(
                 description="Changed. Log in again with the new password."
             ),
-            **problem_doc(
-                400,
-                "Wrong current password or too weak new password.",
-                problem_example(
-                    "Wrong current password",
+            **problem_responses(
+                s400=problem_response(
                     400,
-                    "invalid",
-                    "The current password is not correct.",
-                    "/api/v1/me/password/",
-                    errors=[
-                        {
-                            "field": "current_password",
-                            "code": "wrong_password",
-                            "message": "The current password is not correct.",
-                        }
-                    ],
-                ),
+                    "Wrong current password or too weak new password.",
+                    problem_example(
+                        "Wrong current password",
+                        400,
+                        "invalid",
+                        "The current password is not correct.",
+                        instance="/api/v1/me/password/",
+                        errors=[
+                            {
+                                "field": "current_password",
+                                "code": "wrong_password",
+                                "message": "The current password is not correct.",
+                            }
+                        ],
+                    ),
+                )
             ),
             **not_authenticated("/api/v1/me/password/"),
             **throttled_response("/api/v1/me/password/"),
