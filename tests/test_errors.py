@@ -18,7 +18,7 @@ def assert_problem(response, status, code):
     assert set(body) >= PROBLEM_KEYS
     assert body["status"] == status
     assert body["code"] == code
-    assert body["type"] == f"urn:rehabit:problem:{code.replace('_', '-')}"
+    assert body["type"] == f"urn:rehabit:problem:{code}"
     assert body["instance"] == response.wsgi_request.path
     return body
 

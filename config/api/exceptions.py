@@ -42,7 +42,7 @@ def problem(
 ) -> dict[str, Any]:
     """Build the problem document for a status and a machine-readable code."""
     body: dict[str, Any] = {
-        "type": f"{TYPE_PREFIX}{code.replace('_', '-')}",
+        "type": f"{TYPE_PREFIX}{code}",
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,

@@ -168,7 +168,7 @@ class ProblemFieldErrorSerializer(serializers.Serializer):
 
 class ProblemSerializer(serializers.Serializer):
     type = serializers.CharField(
-        help_text=f"URI identifying the problem type, e.g. {TYPE_PREFIX}not-found."
+        help_text=f"URI identifying the problem type, e.g. {TYPE_PREFIX}not_found."
     )
     title = serializers.CharField(help_text="Short summary: the HTTP status phrase.")
     status = serializers.IntegerField(help_text="The HTTP status code.")
