@@ -38,6 +38,13 @@ lock: ## re-resolve requirements/*.txt from requirements/*.in (needs pip-tools)
 	cd requirements && PIP_FIND_LINKS= pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links -o base.txt base.in
 	cd requirements && PIP_FIND_LINKS= pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links -o dev.txt dev.in
 
+.PHONY: worker
+
+# The web process enqueues to the same Redis when REDIS_URL is set: run
+# `REDIS_URL=redis://127.0.0.1:6379/0 make run` beside it.
+worker: install ## Celery worker with beat, for development (Redis at REDIS_URL, default redis://127.0.0.1:6379/0)
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(VENV)/bin/celery --app=config worker --beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
+
 .PHONY: smoke resilience
 
 smoke: install ## the production stack without Docker: compose file checked, bin/serve (gunicorn, PostgreSQL, Redis) smoke-tested

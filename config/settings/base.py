@@ -285,3 +285,28 @@ DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 # One line per request (request_finished, with code and duration_ms) is the access log.
 DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
 configure_structlog()
+
+# ---------------------------------------------------------------------------
+# Background work: Celery, with Redis as the broker (config/celery.py)
+# ---------------------------------------------------------------------------
+# No broker configured (make run without Redis): tasks run eagerly in the web process
+# and nothing periodic runs (docs/deployment.md, "Background work").
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+CELERY_RESULT_BACKEND = None  # tasks record their outcome in the database themselves
+CELERY_TASK_IGNORE_RESULT = True
+# Redis redelivers an unacknowledged task after this many seconds: longer than any task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+# Periodic tasks: name -> {"task": dotted path, "schedule": seconds or crontab}. The
+# features that need them add their entries (alerts, digests, webhook sweeps).
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}

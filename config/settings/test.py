@@ -16,3 +16,7 @@ WHITENOISE_AUTOREFRESH = True
 
 # Quiet: no per-request log lines; warnings and errors still reach pytest's capture.
 LOGGING = build_logging("console", "WARNING", quiet=True)
+
+# Unit tests run tasks in the calling thread; tests/live drives a real worker and Redis.
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True
