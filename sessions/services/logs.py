@@ -29,6 +29,7 @@ from django.utils import timezone
 from common.models import Status
 from exercises.models import Exercise
 from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
+from sessions.signals import session_changed
 from users.models import User
 
 __all__ = [
@@ -333,6 +334,7 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         return _replay(existing, patient=patient, digest=digest)
     _create_children(session, exercises)
     _store_revision(patient.pk, revision + 1)
+    session_changed.send(sender=Session, session=session, action="created")
     return session, True
 
 
@@ -388,6 +390,7 @@ def session_update(
         current.exercises.all().delete()
         _create_children(current, data["exercises"])
     _store_revision(current.patient_id, revision + 1)
+    session_changed.send(sender=Session, session=current, action="updated")
     return current
 
 
@@ -413,4 +416,5 @@ def session_delete(
     current.revision = revision + 1
     current.save()
     _store_revision(current.patient_id, revision + 1)
+    session_changed.send(sender=Session, session=current, action="deleted")
     return current

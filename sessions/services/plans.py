@@ -20,6 +20,7 @@ from django.db import transaction
 
 from common.models import Status
 from sessions.models import Plan, PlanItem
+from sessions.signals import plan_changed
 from users.models import CareRelationship, User
 
 if TYPE_CHECKING:
@@ -216,6 +217,7 @@ def plan_prescribe(
         _clean_item(item, prefix)
         item._history_user = prescriber  # type: ignore[attr-defined]
         item.save()
+    plan_changed.send(sender=Plan, plan=plan, action="created")
     return plan
 
 
@@ -288,6 +290,8 @@ def plan_update(
 
     if items:
         _items_adjust(plan=plan, actor=actor, items=items)
+    if changed or items:
+        plan_changed.send(sender=Plan, plan=plan, action="updated")
     return plan
 
 

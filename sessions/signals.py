@@ -1,0 +1,19 @@
+"""Domain events of the sessions app, sent by its services inside the write's transaction.
+
+Apps above this one (outcomes, integrations) subscribe in their ``AppConfig.ready`` to
+react without this app knowing them: a receiver may write in the same transaction (an
+outbox row, so the event commits or rolls back with the change) or queue work for after
+the commit with ``transaction.on_commit``. A receiver that raises aborts the write.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# A session was stored (an upload, not its retry), edited or turned into a tombstone.
+# sender=Session; keyword arguments: session, action ("created" | "updated" | "deleted").
+session_changed = Signal()
+
+# A plan was prescribed or adjusted (schedule, status or items).
+# sender=Plan; keyword arguments: plan, action ("created" | "updated").
+plan_changed = Signal()
