@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any
 import django_filters as filters
 from django import forms
 from django.db.models import Q
-from drf_spectacular.drainage import set_override
 
+from common.filters import FilterSet, IsoDateTimeFilter
 from common.models import Status
-from config.api.validation import FilterSet, IsoDateTimeFilter
 from exercises.models import (
     Condition,
     Equipment,
@@ -45,12 +44,6 @@ class SlugFilter(filters.ModelChoiceFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("to_field_name", "slug")
         super().__init__(*args, **kwargs)
-        # The schema would otherwise guess the related model's integer key (or warn).
-        set_override(
-            self,
-            "field",
-            {"type": "string", "description": self.extra.get("help_text", "")},
-        )
 
 
 class RepeatableSelect(forms.Select):
