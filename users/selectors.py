@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from users.models import User
+from users.models import CareRelationship, PatientAccessLog, User
 
 
 def patient_list(*, user: User) -> QuerySet[User]:
@@ -16,7 +16,7 @@ def patient_list(*, user: User) -> QuerySet[User]:
     patients = User.objects.filter(role=User.Role.PATIENT, is_active=True)
     if user.is_superuser:
         return patients
-    if user.is_authenticated and user.role == User.Role.CLINICIAN:
+    if user.is_authenticated and user.is_clinician:
         return patients.filter(care_team__clinician=user)
     return User.objects.none()
 
@@ -28,3 +28,21 @@ def patient_get_for(*, user: User, patient_id: object) -> User | None:
     except (User.DoesNotExist, ValidationError, ValueError, TypeError):
         # A malformed id is as unknown as a missing one.
         return None
+
+
+def care_team_of(*, patient: User) -> QuerySet[CareRelationship]:
+    """``patient``'s care relationships with their clinicians, oldest first (one query)."""
+    return (
+        CareRelationship.objects.filter(patient=patient)
+        .select_related("clinician")
+        .order_by("created_at")
+    )
+
+
+def access_log_about(*, patient: User) -> QuerySet[PatientAccessLog]:
+    """Every recorded read of ``patient``'s data by someone else, oldest first (one query)."""
+    return (
+        PatientAccessLog.objects.filter(patient=patient)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin.models import LogEntry
@@ -11,7 +9,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.utils.timezone import now
 from rest_framework_simplejwt.token_blacklist.models import (
     BlacklistedToken,
@@ -23,8 +20,6 @@ from users.models import CareRelationship, PatientAccessLog, User
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from uuid import UUID
-
-    from sessions.models import Plan, Session
 
 # Messages the tests assert on (HackSoft: constants beside the raiser).
 EMAIL_TAKEN = "An account with this email address already exists."
@@ -153,117 +148,36 @@ def user_change_password(
 
 
 # ---------------------------------------------------------------------------
-# Privacy: export and erasure
+# Privacy: the account's part of an erasure
 # ---------------------------------------------------------------------------
-@dataclass
-class UserExport:
-    """Everything stored about one patient, loaded with a fixed number of queries."""
-
-    user: User
-    exported_at: dt.datetime
-    care_team: list[CareRelationship] = field(default_factory=list)
-    plans: list[Plan] = field(default_factory=list)
-    sessions: list[Session] = field(default_factory=list)
-    access_log: list[PatientAccessLog] = field(default_factory=list)
-
-
-def user_export(*, user: User) -> UserExport:
-    """Load all of ``user``'s data for a copy (read only; 7 queries whatever the volume).
-
-    Includes session tombstones (a deleted session keeps its id and times) and every
-    access-log entry about the user (who read what, when).
-    """
-    # Local import: sessions depends on users, not the other way round.
-    from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
-
-    care_team = list(
-        CareRelationship.objects.filter(patient=user)
-        .select_related("clinician")
-        .order_by("created_at")
-    )
-    plans = list(
-        Plan.objects.filter(patient=user)
-        .select_related("prescribed_by", "routine")
-        .prefetch_related(
-            Prefetch(
-                "items",
-                queryset=PlanItem.objects.select_related("exercise").order_by(
-                    "order", "id"
-                ),
-            )
-        )
-        .order_by("start_date", "created_at")
-    )
-    sessions = list(
-        Session.objects.filter(patient=user)
-        .prefetch_related(
-            Prefetch(
-                "exercises",
-                queryset=SessionExercise.objects.select_related("exercise")
-                .prefetch_related(
-                    Prefetch(
-                        "sets", queryset=SessionSet.objects.order_by("order", "id")
-                    )
-                )
-                .order_by("order", "id"),
-            )
-        )
-        .order_by("started_at", "id")
-    )
-    access_log = list(
-        PatientAccessLog.objects.filter(patient=user)
-        .select_related("actor")
-        .order_by("created_at", "id")
-    )
-    return UserExport(
-        user=user,
-        exported_at=now(),
-        care_team=care_team,
-        plans=plans,
-        sessions=sessions,
-        access_log=access_log,
-    )
+def user_erase_check(*, user: User) -> None:
+    """PermissionDenied unless ``user`` is a patient account (staff are closed by an admin)."""
+    if user.role != User.Role.PATIENT or user.is_staff or user.is_superuser:
+        raise PermissionDenied(ERASURE_PATIENTS_ONLY)
 
 
 @transaction.atomic
 def user_erase(*, user: User) -> None:
-    """Erase a patient account and everything it owns; PermissionDenied for staff.
+    """Delete a patient account, its care links and login records; PermissionDenied for staff.
 
-    Deleted: the user, care relationships, plans with items and their edit history,
-    session logs (exercises, sets, tombstones), login records (django-axes) and
-    refresh-token records' link to the account. Kept: access-log entries about the
-    patient with ``patient`` emptied (readers stay accountable), and the revoked
-    refresh tokens until they expire (so a copied token can never be replayed).
+    Only the account's own part: what other apps hold about the patient is erased by
+    the service composed above them (``sessions.services.privacy.patient_erase``), which
+    calls this one. Rows that reference the user cascade with it. Kept: access-log
+    entries about the patient with ``patient`` emptied (readers stay accountable), and
+    the revoked refresh tokens until they expire (a copied token can never be replayed).
     """
-    from sessions.models import Plan, PlanItem
-
-    if user.role != User.Role.PATIENT or user.is_staff or user.is_superuser:
-        raise PermissionDenied(ERASURE_PATIENTS_ONLY)
-
+    user_erase_check(user=user)
     user_id = user.pk
     email = user.email
-    plan_ids = list(Plan.objects.filter(patient=user).values_list("id", flat=True))
-
     # Revoke first: the token rows outlive the user (user set to NULL) as a blacklist.
     user_refresh_tokens_revoke(user=user)
     # Admin change log: keep who did what, forget who it was about.
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(User), object_id=str(user_id)
     ).update(object_repr=ERASED_REPR)
-    if plan_ids:
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Plan),
-            object_id__in=[str(pk) for pk in plan_ids],
-        ).update(object_repr=ERASED_REPR)
-
-    # Cascades: sessions (and their exercises and sets), plans (and items), care
-    # relationships; the access log's ``patient`` is SET_NULL by the model.
+    # Cascades: care relationships and whatever other apps keep per user; the access
+    # log's ``patient`` is SET_NULL by the model.
     user.delete()
-
-    # simple-history keeps copies of plans and items (and records their deletion just
-    # now): those are the patient's data too.
-    Plan.history.model.objects.filter(id__in=plan_ids).delete()
-    PlanItem.history.model.objects.filter(plan_id__in=plan_ids).delete()
     _login_records_delete(email=email)
 
 

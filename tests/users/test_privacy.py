@@ -13,6 +13,8 @@ from rest_framework.test import APIClient
 
 from exercises.models import Exercise
 from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
+from sessions.selectors.export import patient_export
+from sessions.services.privacy import patient_erase
 from tests.conftest import client_for
 from tests.factories import (
     CareRelationshipFactory,
@@ -344,3 +346,48 @@ def test_user_erase_service_refuses_staff(clinician):
         user_erase(user=clinician)
 
     assert User.objects.filter(pk=clinician.pk).exists()
+
+
+def test_patient_erase_refuses_staff_before_touching_anything(clinician):
+    plan = PlanFactory(prescribed_by=clinician)
+    entry = LogEntry.objects.create(
+        user=clinician,
+        content_type=ContentType.objects.get_for_model(Plan),
+        object_id=str(plan.pk),
+        object_repr=str(plan),
+        action_flag=CHANGE,
+    )
+
+    with pytest.raises(PermissionDenied, match="Only patient accounts"):
+        patient_erase(user=clinician)
+
+    entry.refresh_from_db()
+    assert entry.object_repr == str(plan)
+    assert User.objects.filter(pk=clinician.pk).exists()
+
+
+def test_patient_erase_deletes_plans_with_their_history(patient, clinician):
+    plan, _ = patient_with_data(patient, clinician)
+    plan.title = "Renamed"
+    plan.save()
+    assert Plan.history.filter(id=plan.pk).count() >= 2
+
+    patient_erase(user=patient)
+
+    assert not Plan.objects.filter(pk=plan.pk).exists()
+    assert not Plan.history.filter(id=plan.pk).exists()
+    assert not PlanItem.history.filter(plan_id=plan.pk).exists()
+    assert not Session.objects.filter(patient_id=patient.pk).exists()
+
+
+def test_patient_export_collects_only_that_patients_data(patient, clinician):
+    patient_with_data(patient, clinician, sessions=2)
+    patient_with_data(PatientFactory(), clinician)
+
+    export = patient_export(user=patient)
+
+    assert export.user == patient
+    assert [link.clinician for link in export.care_team] == [clinician]
+    assert {plan.patient_id for plan in export.plans} == {patient.pk}
+    assert len(export.sessions) == 2
+    assert {session.patient_id for session in export.sessions} == {patient.pk}

@@ -1,9 +1,16 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from users.api.auth import LoginView, LogoutView, RefreshView, RegisterView
-from users.api.me import ExportView, MeView, PasswordChangeView
-from users.api.patients import PatientViewSet
+from users.api.views import (
+    ExportView,
+    LoginView,
+    LogoutView,
+    MeView,
+    PasswordChangeView,
+    PatientViewSet,
+    RefreshView,
+    RegisterView,
+)
 
 app_name = "users-api"
 

@@ -1,16 +1,15 @@
-"""The signed-in account: profile, password, data export and erasure (``me/``)."""
+"""OpenAPI documentation of ``me/``: examples and the schema of each view."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
-from rest_framework.generics import GenericAPIView
-from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 
 from config.api.schema import (
     THROTTLE_PARAMETERS,
@@ -18,27 +17,13 @@ from config.api.schema import (
     problem_response,
     problem_responses,
 )
-from config.api.validation import StrictTypesMixin
-from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
-from users.api.auth import (
-    EXAMPLE_ACCOUNT,
-    EXAMPLE_USER_ID,
+from users.api.openapi.auth import EXAMPLE_ACCOUNT, EXAMPLE_USER_ID, throttled_response
+from users.api.serializers import (
     AccountSerializer,
-    RetryAfterMixin,
-    throttled_response,
+    ExportSerializer,
+    PasswordChangeSerializer,
 )
-from users.models import CareRelationship, PatientAccessLog, User
-from users.services import (
-    ERASURE_PATIENTS_ONLY,
-    UserExport,
-    user_change_password,
-    user_erase,
-    user_export,
-    user_profile_update,
-)
-
-if TYPE_CHECKING:
-    from rest_framework.request import Request
+from users.services import ERASURE_PATIENTS_ONLY
 
 ME = ["me"]
 
@@ -67,219 +52,8 @@ def not_authenticated(path: str) -> Any:
     )
 
 
-# ---------------------------------------------------------------------------
-# Serializers
-# ---------------------------------------------------------------------------
-class PasswordChangeSerializer(StrictTypesMixin, serializers.Serializer):
-    current_password = serializers.CharField(
-        write_only=True,
-        max_length=1024,
-        trim_whitespace=False,
-        style={"input_type": "password"},
-        help_text="The password in use now.",
-    )
-    new_password = serializers.CharField(
-        write_only=True,
-        max_length=128,
-        trim_whitespace=False,
-        style={"input_type": "password"},
-        help_text="The new password (same rules as at registration).",
-    )
-
-
-class ExportProfileSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = [
-            "id",
-            "email",
-            "name",
-            "timezone",
-            "role",
-            "date_joined",
-            "last_login",
-        ]
-
-
-class ExportCareTeamMemberSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(
-        source="clinician.name", help_text="The clinician's name."
-    )
-    since = serializers.DateTimeField(
-        source="created_at", help_text="When they joined the care team."
-    )
-
-    class Meta:
-        model = CareRelationship
-        fields = ["name", "since"]
-
-
-class ExportExerciseRefSerializer(serializers.Serializer):
-    id = serializers.UUIDField(help_text="Exercise id.")
-    slug = serializers.SlugField(help_text="Exercise slug.")
-    name = serializers.CharField(help_text="Exercise name.")
-
-
-class ExportPlanItemSerializer(serializers.ModelSerializer):
-    exercise = ExportExerciseRefSerializer(help_text="The prescribed exercise.")
-
-    class Meta:
-        model = PlanItem
-        fields = [
-            "id",
-            "order",
-            "block",
-            "exercise",
-            "sets",
-            "reps",
-            "steps",
-            "seconds",
-            "per_side",
-            "hold_seconds",
-            "rest_seconds",
-            "load",
-            "tempo",
-            "note",
-        ]
-
-
-class ExportPlanSerializer(serializers.ModelSerializer):
-    prescribed_by = serializers.CharField(
-        source="prescribed_by.name",
-        allow_null=True,
-        default=None,
-        help_text="Name of the prescribing clinician (null if that account is gone).",
-    )
-    routine = serializers.CharField(
-        source="routine.title",
-        allow_null=True,
-        default=None,
-        help_text="Title of the routine the plan was copied from.",
-    )
-    items = ExportPlanItemSerializer(many=True, help_text="The prescribed exercises.")
-
-    class Meta:
-        model = Plan
-        fields = [
-            "id",
-            "title",
-            "status",
-            "prescribed_by",
-            "routine",
-            "start_date",
-            "end_date",
-            "days_of_week",
-            "times_per_week",
-            "note",
-            "created_at",
-            "updated_at",
-            "items",
-        ]
-
-
-class ExportSetSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = SessionSet
-        fields = ["order", "side", "reps", "seconds", "load", "completed"]
-
-
-class ExportSessionExerciseSerializer(serializers.ModelSerializer):
-    exercise = ExportExerciseRefSerializer(help_text="The exercise performed.")
-    sets = ExportSetSerializer(many=True, help_text="The sets, in order.")
-
-    class Meta:
-        model = SessionExercise
-        fields = [
-            "exercise",
-            "plan_item",
-            "order",
-            "status",
-            "pain_during",
-            "notes",
-            "sets",
-        ]
-
-
-class ExportSessionSerializer(serializers.ModelSerializer):
-    exercises = ExportSessionExerciseSerializer(
-        many=True, help_text="Exercises performed (empty for a deleted session)."
-    )
-
-    class Meta:
-        model = Session
-        fields = [
-            "id",
-            "plan",
-            "started_at",
-            "ended_at",
-            "pain_before",
-            "pain_after",
-            "effort",
-            "notes",
-            "version",
-            "revision",
-            "created_at",
-            "updated_at",
-            "deleted_at",
-            "exercises",
-        ]
-        extra_kwargs = {
-            "deleted_at": {
-                "help_text": "Set when the session was deleted (a tombstone: its content is already gone)."
-            }
-        }
-
-
-class ExportAccessLogEntrySerializer(serializers.ModelSerializer):
-    at = serializers.DateTimeField(source="created_at", help_text="When.")
-    reader = serializers.CharField(
-        source="actor.name",
-        allow_null=True,
-        default=None,
-        help_text="Who read your data (null if that account is gone).",
-    )
-
-    class Meta:
-        model = PatientAccessLog
-        fields = ["at", "reader", "action", "path"]
-
-
-class ExportSerializer(serializers.Serializer):
-    """Everything stored about the signed-in user."""
-
-    format_version = serializers.SerializerMethodField(
-        help_text="Version of this export format (1)."
-    )
-    exported_at = serializers.DateTimeField(help_text="When the export was made.")
-    profile = ExportProfileSerializer(source="user", help_text="The account.")
-    care_team = ExportCareTeamMemberSerializer(
-        many=True, help_text="Clinicians who can see your data."
-    )
-    plans = ExportPlanSerializer(many=True, help_text="Every plan prescribed to you.")
-    sessions = ExportSessionSerializer(
-        many=True,
-        help_text="Every session you logged, oldest first, tombstones included.",
-    )
-    access_log = ExportAccessLogEntrySerializer(
-        many=True, help_text="Every read of your data by staff, oldest first."
-    )
-
-    def get_format_version(self, obj: UserExport) -> int:
-        return 1
-
-
-# ---------------------------------------------------------------------------
-# Views
-# ---------------------------------------------------------------------------
-class MeView(GenericAPIView):
-    """The signed-in account."""
-
-    serializer_class = AccountSerializer
-
-    def get_object(self) -> User:
-        return self.request.user  # type: ignore[return-value]
-
-    @extend_schema(
+me_schema = extend_schema_view(
+    get=extend_schema(
         operation_id="me_retrieve",
         tags=ME,
         summary="Read my account",
@@ -292,11 +66,8 @@ class MeView(GenericAPIView):
             **not_authenticated("/api/v1/me/"),
         },
         examples=[OpenApiExample("Me", value=EXAMPLE_ACCOUNT, response_only=True)],
-    )
-    def get(self, request: Request) -> Response:
-        return Response(AccountSerializer(self.get_object()).data)
-
-    @extend_schema(
+    ),
+    patch=extend_schema(
         operation_id="me_partial_update",
         tags=ME,
         summary="Edit my name or time zone",
@@ -343,18 +114,8 @@ class MeView(GenericAPIView):
                 response_only=True,
             ),
         ],
-    )
-    def patch(self, request: Request) -> Response:
-        serializer = AccountSerializer(
-            self.get_object(), data=request.data, partial=True
-        )
-        serializer.is_valid(raise_exception=True)
-        user = user_profile_update(
-            user=self.get_object(), data=serializer.validated_data
-        )
-        return Response(AccountSerializer(user).data)
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         operation_id="me_destroy",
         tags=ME,
         summary="Erase my account and my data",
@@ -384,23 +145,11 @@ class MeView(GenericAPIView):
                 )
             ),
         },
-    )
-    def delete(self, request: Request) -> Response:
-        user = self.get_object()
-        if user.role != User.Role.PATIENT or user.is_staff or user.is_superuser:
-            raise exceptions.PermissionDenied(ERASURE_PATIENTS_ONLY)
-        user_erase(user=user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    ),
+)
 
-
-class PasswordChangeView(RetryAfterMixin, APIView):
-    """Change my password; every device (this one included) must log in again."""
-
-    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)
-    # Same budget as logins: the current password must not be guessable from here.
-    throttle_scope = "auth"
-
-    @extend_schema(
+password_schema = extend_schema_view(
+    post=extend_schema(
         operation_id="me_password",
         tags=ME,
         summary="Change my password",
@@ -451,11 +200,7 @@ class PasswordChangeView(RetryAfterMixin, APIView):
             )
         ],
     )
-    def post(self, request: Request) -> Response:
-        serializer = PasswordChangeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user_change_password(user=request.user, **serializer.validated_data)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+)
 
 
 EXAMPLE_EXPORT = {
@@ -556,11 +301,8 @@ EXAMPLE_EXPORT = {
     ],
 }
 
-
-class ExportView(APIView):
-    """A copy of all my data as JSON (right of access / portability)."""
-
-    @extend_schema(
+export_schema = extend_schema_view(
+    get=extend_schema(
         operation_id="me_export",
         tags=ME,
         summary="Export all my data",
@@ -578,10 +320,4 @@ class ExportView(APIView):
         },
         examples=[OpenApiExample("Export", value=EXAMPLE_EXPORT, response_only=True)],
     )
-    def get(self, request: Request) -> Response:
-        export = user_export(user=request.user)
-        response = Response(ExportSerializer(export).data)
-        response["Content-Disposition"] = (
-            f'attachment; filename="rehabit-export-{export.exported_at:%Y-%m-%d}.json"'
-        )
-        return response
+)

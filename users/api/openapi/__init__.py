@@ -1,0 +1,1 @@
+"""OpenAPI documentation of the accounts API, one module per group of endpoints."""

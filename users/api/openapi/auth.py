@@ -1,0 +1,306 @@
+"""OpenAPI documentation of ``auth/``: examples and the schema of each view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+
+from config.api.schema import (
+    THROTTLE_PARAMETERS,
+    problem_example,
+    problem_response,
+    problem_responses,
+)
+from users.api.serializers import (
+    AccountSerializer,
+    LoginSerializer,
+    LogoutSerializer,
+    RefreshSerializer,
+    RegisterSerializer,
+    TokenPairSerializer,
+)
+from users.api.throttling import LOCKED_OUT
+
+AUTH = ["auth"]
+
+EXAMPLE_USER_ID = "5d1f4c7e-2b9a-4e1c-9f0a-3c2b1a0d9e8f"
+EXAMPLE_ACCESS = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwidXNlcl9pZCI6"
+    "IjVkMWY0YzdlIn0.access-signature"
+)
+EXAMPLE_REFRESH = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIsInVzZXJfaWQi"
+    "OiI1ZDFmNGM3ZSJ9.refresh-signature"
+)
+EXAMPLE_ACCOUNT = {
+    "id": EXAMPLE_USER_ID,
+    "email": "ana@example.com",
+    "name": "Ana Silva",
+    "timezone": "Europe/Lisbon",
+    "role": "patient",
+}
+
+
+def throttled_response(path: str, *, lockout: bool = False) -> dict[Any, Any]:
+    examples = [
+        problem_example(
+            "Throttled",
+            429,
+            "throttled",
+            "Request was throttled. Expected available in 42 seconds.",
+            instance=path,
+        )
+    ]
+    description = "Too many requests from this client: wait `Retry-After` seconds."
+    if lockout:
+        examples.append(
+            problem_example(
+                "Locked out",
+                429,
+                "locked_out",
+                f"{LOCKED_OUT} Expected available in 900 seconds.",
+                instance=path,
+            )
+        )
+        description = (
+            "Throttled (code `throttled`), or locked out after repeated failed logins "
+            "for this email from this address (code `locked_out`; even the right "
+            "password is refused until the wait is over). Wait `Retry-After` seconds."
+        )
+    return problem_responses(s429=problem_response(429, description, *examples))
+
+
+def token_not_valid(path: str, detail: str = "Token is blacklisted") -> Any:
+    return problem_responses(
+        s401=problem_response(
+            401,
+            "The refresh token is malformed, expired, already used (rotated) or revoked "
+            "(logged out, password changed, account erased): log in again.",
+            problem_example(
+                "Token not valid", 401, "token_not_valid", detail, instance=path
+            ),
+        )
+    )
+
+
+register_schema = extend_schema_view(
+    post=extend_schema(
+        operation_id="auth_register",
+        tags=AUTH,
+        summary="Register a patient account",
+        request=RegisterSerializer,
+        responses={
+            201: OpenApiResponse(
+                AccountSerializer, description="Account created (a patient)."
+            ),
+            **problem_responses(
+                s400=problem_response(
+                    400,
+                    "Invalid fields: email taken or malformed, password too weak, unknown "
+                    "time zone, missing name. `errors` lists each.",
+                    problem_example(
+                        "Email taken",
+                        400,
+                        "invalid",
+                        "An account with this email address already exists.",
+                        instance="/api/v1/auth/register/",
+                        errors=[
+                            {
+                                "field": "email",
+                                "code": "email_taken",
+                                "message": "An account with this email address already exists.",
+                            }
+                        ],
+                    ),
+                    problem_example(
+                        "Weak password",
+                        400,
+                        "invalid",
+                        "The request has invalid fields; see errors.",
+                        instance="/api/v1/auth/register/",
+                        errors=[
+                            {
+                                "field": "password",
+                                "code": "password_too_short",
+                                "message": "This password is too short. It must contain at least 8 characters.",
+                            },
+                            {
+                                "field": "password",
+                                "code": "password_too_common",
+                                "message": "This password is too common.",
+                            },
+                        ],
+                    ),
+                )
+            ),
+            **throttled_response("/api/v1/auth/register/"),
+        },
+        parameters=THROTTLE_PARAMETERS,
+        examples=[
+            OpenApiExample(
+                "Register",
+                value={
+                    "email": "ana@example.com",
+                    "password": "knee-bends-at-dawn",
+                    "name": "Ana Silva",
+                    "timezone": "Europe/Lisbon",
+                },
+                request_only=True,
+            ),
+            OpenApiExample("Created", value=EXAMPLE_ACCOUNT, response_only=True),
+        ],
+    )
+)
+
+login_schema = extend_schema_view(
+    post=extend_schema(
+        operation_id="auth_token",
+        tags=AUTH,
+        summary="Log in (get access and refresh tokens)",
+        request=LoginSerializer,
+        responses={
+            200: OpenApiResponse(TokenPairSerializer, description="Logged in."),
+            **problem_responses(
+                s400=problem_response(
+                    400,
+                    "Missing email or password.",
+                    problem_example(
+                        "Missing password",
+                        400,
+                        "invalid",
+                        "This field is required.",
+                        instance="/api/v1/auth/token/",
+                        errors=[
+                            {
+                                "field": "password",
+                                "code": "required",
+                                "message": "This field is required.",
+                            }
+                        ],
+                    ),
+                )
+            ),
+            **problem_responses(
+                s401=problem_response(
+                    401,
+                    "Wrong email or password, or the account is disabled.",
+                    problem_example(
+                        "Wrong credentials",
+                        401,
+                        "no_active_account",
+                        "No active account found with the given credentials",
+                        instance="/api/v1/auth/token/",
+                    ),
+                )
+            ),
+            **throttled_response("/api/v1/auth/token/", lockout=True),
+        },
+        parameters=THROTTLE_PARAMETERS,
+        examples=[
+            OpenApiExample(
+                "Log in",
+                value={"email": "ana@example.com", "password": "knee-bends-at-dawn"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Tokens",
+                value={"access": EXAMPLE_ACCESS, "refresh": EXAMPLE_REFRESH},
+                response_only=True,
+            ),
+        ],
+    )
+)
+
+refresh_schema = extend_schema_view(
+    post=extend_schema(
+        operation_id="auth_token_refresh",
+        tags=AUTH,
+        summary="Refresh tokens (rotating)",
+        request=RefreshSerializer,
+        responses={
+            200: OpenApiResponse(
+                TokenPairSerializer,
+                description="A new access token and a new refresh token.",
+            ),
+            **problem_responses(
+                s400=problem_response(
+                    400,
+                    "Missing refresh token.",
+                    problem_example(
+                        "Missing refresh",
+                        400,
+                        "invalid",
+                        "This field is required.",
+                        instance="/api/v1/auth/token/refresh/",
+                        errors=[
+                            {
+                                "field": "refresh",
+                                "code": "required",
+                                "message": "This field is required.",
+                            }
+                        ],
+                    ),
+                )
+            ),
+            **token_not_valid("/api/v1/auth/token/refresh/"),
+            **throttled_response("/api/v1/auth/token/refresh/"),
+        },
+        parameters=THROTTLE_PARAMETERS,
+        examples=[
+            OpenApiExample(
+                "Refresh", value={"refresh": EXAMPLE_REFRESH}, request_only=True
+            ),
+            OpenApiExample(
+                "New pair",
+                value={"access": EXAMPLE_ACCESS, "refresh": EXAMPLE_REFRESH},
+                response_only=True,
+            ),
+        ],
+    )
+)
+
+logout_schema = extend_schema_view(
+    post=extend_schema(
+        operation_id="auth_logout",
+        tags=AUTH,
+        summary="Log out (revoke a refresh token)",
+        request=LogoutSerializer,
+        responses={
+            204: OpenApiResponse(description="Revoked: the refresh token is dead."),
+            **problem_responses(
+                s400=problem_response(
+                    400,
+                    "Missing refresh token.",
+                    problem_example(
+                        "Missing refresh",
+                        400,
+                        "invalid",
+                        "This field is required.",
+                        instance="/api/v1/auth/logout/",
+                        errors=[
+                            {
+                                "field": "refresh",
+                                "code": "required",
+                                "message": "This field is required.",
+                            }
+                        ],
+                    ),
+                )
+            ),
+            **token_not_valid("/api/v1/auth/logout/"),
+            **throttled_response("/api/v1/auth/logout/"),
+        },
+        parameters=THROTTLE_PARAMETERS,
+        examples=[
+            OpenApiExample(
+                "Log out", value={"refresh": EXAMPLE_REFRESH}, request_only=True
+            ),
+        ],
+    )
+)

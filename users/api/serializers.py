@@ -1,0 +1,415 @@
+"""Serializers of the accounts API: auth, ``me/`` (with the data export) and ``patients/``.
+
+Input serializers check JSON types and bounds only; the services (users.services,
+sessions.services.privacy) decide the rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_ip_address, get_cool_off
+from django.conf import settings
+from django.db import transaction
+from rest_framework import exceptions, serializers
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.serializers import (
+    PasswordField,
+    TokenBlacklistSerializer,
+    TokenObtainPairSerializer,
+    TokenRefreshSerializer,
+)
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from config.api.validation import StrictTypesMixin
+from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
+from sessions.selectors.export import (
+    PatientExport,  # runtime: the schema reads the hint
+)
+from users.api.throttling import FALLBACK_RETRY_AFTER, LoginLockedOut
+from users.models import CareRelationship, PatientAccessLog, User
+from users.services import email_normalize
+
+
+# ---------------------------------------------------------------------------
+# Auth
+# ---------------------------------------------------------------------------
+class AccountSerializer(StrictTypesMixin, serializers.ModelSerializer):
+    """An account: who is signed in, their display name and time zone."""
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "timezone", "role"]
+        read_only_fields = ["id", "email", "role"]
+        extra_kwargs = {
+            "id": {"help_text": "Account id (UUID)."},
+            "email": {
+                "help_text": "Login email address (lower-cased). Cannot be changed through the API."
+            },
+            "name": {
+                "help_text": "Display name, shown to the care team.",
+                "allow_blank": False,
+            },
+            "timezone": {
+                "help_text": 'IANA time zone, e.g. "Europe/Paris"; weeks and days of progress are counted in it.'
+            },
+            "role": {
+                "help_text": "patient, clinician or admin. Self-registered accounts are always patients."
+            },
+        }
+
+
+class RegisterSerializer(StrictTypesMixin, serializers.Serializer):
+    """A new patient account. Any other field (e.g. `role`) is ignored."""
+
+    email = serializers.EmailField(
+        max_length=254, help_text="Login email address; stored lower-cased."
+    )
+    password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        help_text=(
+            "At least 8 characters, not too common, not all digits, not too similar "
+            "to the email address."
+        ),
+    )
+    name = serializers.CharField(max_length=150, help_text="Display name.")
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="UTC",
+        help_text='IANA time zone, e.g. "Europe/Paris" (default "UTC").',
+    )
+
+
+class TokenPairSerializer(serializers.Serializer):
+    """An access token and the refresh token to get the next one."""
+
+    access = serializers.CharField(
+        help_text="Access token (JWT) for `Authorization: Bearer <access>`; valid 5 minutes."
+    )
+    refresh = serializers.CharField(
+        help_text=(
+            "Refresh token (JWT), valid 30 days and usable once: store it securely and "
+            "replace it with the one each refresh returns."
+        )
+    )
+
+
+class LoginSerializer(StrictTypesMixin, TokenObtainPairSerializer):
+    """Email and password."""
+
+    # simplejwt's login keyed by email; django-axes sees the request; lockout -> 429.
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # At most an email's length: django-axes stores the attempted name in a
+        # varchar(255), so a longer one was a database error (500), not a 400.
+        self.fields[self.username_field] = serializers.CharField(
+            write_only=True, max_length=254, help_text="Account email address."
+        )
+        self.fields["password"] = PasswordField(
+            max_length=1024, trim_whitespace=False, help_text="Account password."
+        )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        request = self.context["request"]
+        # One spelling per account, so case variants neither fail nor dodge the lockout.
+        attrs[self.username_field] = email_normalize(attrs[self.username_field])
+        try:
+            data = super().validate(attrs)
+        except exceptions.AuthenticationFailed:
+            # authenticate() returned None: wrong credentials, or axes refused a locked
+            # out pair (then it flagged the request, even with the right password).
+            if getattr(request, "axes_locked_out", False):
+                cool_off = get_cool_off(request)
+                raise LoginLockedOut(
+                    wait=cool_off.total_seconds() if cool_off else FALLBACK_RETRY_AFTER
+                ) from None
+            raise
+        if settings.AXES_RESET_ON_SUCCESS:
+            # What axes does on user_logged_in, which a token login does not send (the
+            # signal's other receivers would open a cookie session for a JWT client).
+            AxesProxyHandler.reset_attempts(
+                ip_address=get_client_ip_address(request),
+                username=attrs[self.username_field],
+            )
+        return data
+
+
+class RefreshSerializer(StrictTypesMixin, TokenRefreshSerializer):
+    """The refresh token to exchange (it is revoked by the exchange)."""
+
+    # simplejwt's rotating refresh, serialized per token so a token works only once.
+
+    refresh = serializers.CharField(
+        help_text="The refresh token from the last login or refresh."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        # Decoding without verification only finds the row to lock; super() verifies.
+        jti = RefreshToken(attrs["refresh"], verify=False).get("jti")
+        with transaction.atomic():
+            # Two refreshes of one token at once: the second waits here, then finds
+            # the token blacklisted (PostgreSQL; SQLite serializes writes anyway).
+            # order_by(): the model orders by its nullable user, an outer join that
+            # PostgreSQL refuses to lock.
+            list(
+                OutstandingToken.objects.select_for_update()
+                .filter(jti=jti)
+                .order_by()
+                .values_list("id", flat=True)
+            )
+            try:
+                return super().validate(attrs)
+            except User.DoesNotExist as exc:
+                # The account was erased after the token was issued.
+                raise InvalidToken("Token is invalid or expired") from exc
+
+
+class LogoutSerializer(StrictTypesMixin, TokenBlacklistSerializer):
+    refresh = serializers.CharField(
+        write_only=True, help_text="The refresh token to revoke (this device's)."
+    )
+
+
+# ---------------------------------------------------------------------------
+# Me: password and the data export
+# ---------------------------------------------------------------------------
+class PasswordChangeSerializer(StrictTypesMixin, serializers.Serializer):
+    current_password = serializers.CharField(
+        write_only=True,
+        max_length=1024,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="The password in use now.",
+    )
+    new_password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="The new password (same rules as at registration).",
+    )
+
+
+class ExportProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "name",
+            "timezone",
+            "role",
+            "date_joined",
+            "last_login",
+        ]
+
+
+class ExportCareTeamMemberSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        source="clinician.name", help_text="The clinician's name."
+    )
+    since = serializers.DateTimeField(
+        source="created_at", help_text="When they joined the care team."
+    )
+
+    class Meta:
+        model = CareRelationship
+        fields = ["name", "since"]
+
+
+class ExportExerciseRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="Exercise id.")
+    slug = serializers.SlugField(help_text="Exercise slug.")
+    name = serializers.CharField(help_text="Exercise name.")
+
+
+class ExportPlanItemSerializer(serializers.ModelSerializer):
+    exercise = ExportExerciseRefSerializer(help_text="The prescribed exercise.")
+
+    class Meta:
+        model = PlanItem
+        fields = [
+            "id",
+            "order",
+            "block",
+            "exercise",
+            "sets",
+            "reps",
+            "steps",
+            "seconds",
+            "per_side",
+            "hold_seconds",
+            "rest_seconds",
+            "load",
+            "tempo",
+            "note",
+        ]
+
+
+class ExportPlanSerializer(serializers.ModelSerializer):
+    prescribed_by = serializers.CharField(
+        source="prescribed_by.name",
+        allow_null=True,
+        default=None,
+        help_text="Name of the prescribing clinician (null if that account is gone).",
+    )
+    routine = serializers.CharField(
+        source="routine.title",
+        allow_null=True,
+        default=None,
+        help_text="Title of the routine the plan was copied from.",
+    )
+    items = ExportPlanItemSerializer(many=True, help_text="The prescribed exercises.")
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id",
+            "title",
+            "status",
+            "prescribed_by",
+            "routine",
+            "start_date",
+            "end_date",
+            "days_of_week",
+            "times_per_week",
+            "note",
+            "created_at",
+            "updated_at",
+            "items",
+        ]
+
+
+class ExportSetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SessionSet
+        fields = ["order", "side", "reps", "seconds", "load", "completed"]
+
+
+class ExportSessionExerciseSerializer(serializers.ModelSerializer):
+    exercise = ExportExerciseRefSerializer(help_text="The exercise performed.")
+    sets = ExportSetSerializer(many=True, help_text="The sets, in order.")
+
+    class Meta:
+        model = SessionExercise
+        fields = [
+            "exercise",
+            "plan_item",
+            "order",
+            "status",
+            "pain_during",
+            "notes",
+            "sets",
+        ]
+
+
+class ExportSessionSerializer(serializers.ModelSerializer):
+    exercises = ExportSessionExerciseSerializer(
+        many=True, help_text="Exercises performed (empty for a deleted session)."
+    )
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "plan",
+            "started_at",
+            "ended_at",
+            "pain_before",
+            "pain_after",
+            "effort",
+            "notes",
+            "version",
+            "revision",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+            "exercises",
+        ]
+        extra_kwargs = {
+            "deleted_at": {
+                "help_text": "Set when the session was deleted (a tombstone: its content is already gone)."
+            }
+        }
+
+
+class ExportAccessLogEntrySerializer(serializers.ModelSerializer):
+    at = serializers.DateTimeField(source="created_at", help_text="When.")
+    reader = serializers.CharField(
+        source="actor.name",
+        allow_null=True,
+        default=None,
+        help_text="Who read your data (null if that account is gone).",
+    )
+
+    class Meta:
+        model = PatientAccessLog
+        fields = ["at", "reader", "action", "path"]
+
+
+class ExportSerializer(serializers.Serializer):
+    """Everything stored about the signed-in user."""
+
+    format_version = serializers.SerializerMethodField(
+        help_text="Version of this export format (1)."
+    )
+    exported_at = serializers.DateTimeField(help_text="When the export was made.")
+    profile = ExportProfileSerializer(source="user", help_text="The account.")
+    care_team = ExportCareTeamMemberSerializer(
+        many=True, help_text="Clinicians who can see your data."
+    )
+    plans = ExportPlanSerializer(many=True, help_text="Every plan prescribed to you.")
+    sessions = ExportSessionSerializer(
+        many=True,
+        help_text="Every session you logged, oldest first, tombstones included.",
+    )
+    access_log = ExportAccessLogEntrySerializer(
+        many=True, help_text="Every read of your data by staff, oldest first."
+    )
+
+    def get_format_version(self, obj: PatientExport) -> int:
+        return 1
+
+
+# ---------------------------------------------------------------------------
+# Patients
+# ---------------------------------------------------------------------------
+class RoundedFloatField(serializers.FloatField):
+    """A float rounded to two decimals (PostgreSQL averages come back as Decimal)."""
+
+    def to_representation(self, value: Any) -> float:
+        return round(float(value), 2)
+
+
+# Reads the annotations of sessions.progress.annotate_recent_activity and the
+# adherence_last_4_weeks attribute set by the view: no queries per row.
+class PatientSerializer(serializers.Serializer):
+    """A patient in the caller's care with their recent activity at a glance."""
+
+    id = serializers.UUIDField(
+        help_text="The patient's user id (use it as `?patient=`)."
+    )
+    name = serializers.CharField(help_text="Display name.")
+    email = serializers.EmailField(help_text="Login email.")
+    timezone = serializers.CharField(
+        help_text="IANA time zone; weeks are computed in it."
+    )
+    last_session_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Start of the most recent (non-deleted) session; null if none.",
+    )
+    recent_pain_after = RoundedFloatField(
+        allow_null=True,
+        help_text="Mean pain after (0-10) of the 5 most recent sessions that recorded it, 2 decimals; null if none.",
+    )
+    adherence_last_4_weeks = serializers.FloatField(
+        allow_null=True,
+        help_text="Sessions done / scheduled over the last 28 days up to the patient's today (rules of `progress/`); null if nothing was scheduled.",
+    )

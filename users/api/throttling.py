@@ -1,0 +1,30 @@
+"""Throttling pieces of the accounts API: the login lockout and Retry-After on every 429."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rest_framework import exceptions
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
+LOCKED_OUT = (
+    "Too many failed logins for this email address from this network. "
+    "Wait before trying again; every attempt while locked restarts the wait."
+)
+FALLBACK_RETRY_AFTER = 60  # seconds, when a throttle cannot say how long to wait
+
+
+class LoginLockedOut(exceptions.Throttled):
+    """django-axes locked this email + address pair out: 429 with Retry-After."""
+
+    default_detail = LOCKED_OUT
+    default_code = "locked_out"
+
+
+class RetryAfterMixin:
+    """Every 429 of these views carries Retry-After, even when a throttle cannot compute it."""
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        raise exceptions.Throttled(wait=wait if wait else FALLBACK_RETRY_AFTER)

@@ -1,0 +1,262 @@
+"""Views of the accounts API: auth, the signed-in account (``me/``) and ``patients/``.
+
+Tokens are djangorestframework-simplejwt's: a short-lived access token (5 minutes) and a
+refresh token (30 days) that rotates on every refresh and is blacklisted once used.
+Failed logins are counted by django-axes (per email and client address); a locked-out
+pair answers 429 with ``Retry-After``, like the ScopedRateThrottle limits. The
+documentation of each view is in users.api.openapi.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import connections, transaction
+from django.utils.decorators import method_decorator
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import (
+    TokenBlacklistView,
+    TokenObtainPairView,
+    TokenRefreshView,
+)
+
+from sessions.progress import adherence_recent, annotate_recent_activity
+from sessions.selectors.export import patient_export
+from sessions.services.privacy import patient_erase
+from users.api.openapi import auth as auth_docs
+from users.api.openapi import me as me_docs
+from users.api.openapi.patients import patient_schema
+from users.api.permissions import IsClinicianOrAdmin
+from users.api.serializers import (
+    AccountSerializer,
+    ExportSerializer,
+    LoginSerializer,
+    LogoutSerializer,
+    PasswordChangeSerializer,
+    PatientSerializer,
+    RefreshSerializer,
+    RegisterSerializer,
+)
+from users.api.throttling import RetryAfterMixin
+from users.models import User
+from users.selectors import patient_list
+from users.services import (
+    access_log_record_many,
+    user_change_password,
+    user_profile_update,
+    user_register,
+)
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from rest_framework.request import Request
+
+
+# ---------------------------------------------------------------------------
+# Auth
+# ---------------------------------------------------------------------------
+@auth_docs.register_schema
+class RegisterView(RetryAfterMixin, APIView):
+    """Create a patient account. Then log in with `auth/token/` to get tokens.
+
+    Self-registration always creates a **patient**: a `role` in the body is ignored.
+    Clinician accounts are created by an administrator. Throttled per client address
+    (scope `register`).
+    """
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "register"
+
+    def post(self, request: Request) -> Response:
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_register(**serializer.validated_data)
+        return Response(AccountSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+# Failed logins must be recorded even though the response is an error: DRF rolls the
+# request transaction back on errors (ATOMIC_REQUESTS), which would erase axes' count.
+@auth_docs.login_schema
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class LoginView(RetryAfterMixin, TokenObtainPairView):
+    """Log in with email and password; get an access token and a refresh token.
+
+    - `access` (JWT, valid **5 minutes**): send it as `Authorization: Bearer <access>`.
+    - `refresh` (JWT, valid **30 days**): exchange it at `auth/token/refresh/` for a new
+      pair before or after the access token expires. Each refresh token works **once**.
+
+    Wrong credentials answer 401 (`no_active_account`). After 5 failed logins for one
+    email from one address, that pair is locked out for 15 minutes: 429 `locked_out`
+    with `Retry-After`, even with the right password. Throttled per address (scope `auth`).
+    """
+
+    serializer_class = LoginSerializer
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "auth"
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # DRF's exception handler marks the innermost transaction for rollback. This
+        # view owns none (see non_atomic_requests above), so any such block belongs to
+        # a caller (e.g. a test's transaction): leave its rollback flag as it was.
+        flags = {
+            conn.alias: conn.needs_rollback
+            for conn in connections.all()
+            if conn.in_atomic_block
+        }
+        response = super().handle_exception(exc)
+        for alias, needs_rollback in flags.items():
+            connections[alias].set_rollback(needs_rollback)
+        return response
+
+
+@auth_docs.refresh_schema
+class RefreshView(RetryAfterMixin, TokenRefreshView):
+    """Exchange a refresh token for a new access token **and a new refresh token**.
+
+    Refresh tokens rotate: the one you send is revoked by this call, so store the new
+    `refresh` before using it again. Sending a used, revoked or expired refresh token
+    answers 401 `token_not_valid`: log in again. If a refresh request fails on the
+    network, retry it with the same token only if you never received the answer.
+    """
+
+    serializer_class = RefreshSerializer
+
+
+@auth_docs.logout_schema
+class LogoutView(RetryAfterMixin, TokenBlacklistView):
+    """Log this device out: the refresh token is revoked (other devices stay logged in).
+
+    Needs no access token, so it works after the access token expired. Discard both
+    tokens locally whatever the answer; a token already revoked answers 401.
+    """
+
+    serializer_class = LogoutSerializer
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        super().post(request, *args, **kwargs)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------------------
+# Me
+# ---------------------------------------------------------------------------
+@me_docs.me_schema
+class MeView(GenericAPIView):
+    """The signed-in account."""
+
+    serializer_class = AccountSerializer
+
+    def get_object(self) -> User:
+        return self.request.user  # type: ignore[return-value]
+
+    def get(self, request: Request) -> Response:
+        return Response(AccountSerializer(self.get_object()).data)
+
+    def patch(self, request: Request) -> Response:
+        serializer = AccountSerializer(
+            self.get_object(), data=request.data, partial=True
+        )
+        serializer.is_valid(raise_exception=True)
+        user = user_profile_update(
+            user=self.get_object(), data=serializer.validated_data
+        )
+        return Response(AccountSerializer(user).data)
+
+    def delete(self, request: Request) -> Response:
+        try:
+            patient_erase(user=self.get_object())
+        except PermissionDenied as exc:
+            # The service decides who may be erased; its reason is the 403's detail.
+            raise exceptions.PermissionDenied(str(exc)) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@me_docs.password_schema
+class PasswordChangeView(RetryAfterMixin, APIView):
+    """Change my password; every device (this one included) must log in again."""
+
+    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)
+    # Same budget as logins: the current password must not be guessable from here.
+    throttle_scope = "auth"
+
+    def post(self, request: Request) -> Response:
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user_change_password(user=request.user, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@me_docs.export_schema
+class ExportView(APIView):
+    """A copy of all my data as JSON (right of access / portability)."""
+
+    def get(self, request: Request) -> Response:
+        export = patient_export(user=request.user)
+        response = Response(ExportSerializer(export).data)
+        response["Content-Disposition"] = (
+            f'attachment; filename="rehabit-export-{export.exported_at:%Y-%m-%d}.json"'
+        )
+        return response
+
+
+# ---------------------------------------------------------------------------
+# Patients
+# ---------------------------------------------------------------------------
+@patient_schema
+class PatientViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The caller's patients with recent activity (fixed number of queries per page).
+
+    Composes users (who the patients are, the access log) and sessions (activity and
+    adherence): the API layer may see both apps, the users domain sees no sessions.
+    """
+
+    queryset = User.objects.none()
+    serializer_class = PatientSerializer
+    permission_classes = [IsAuthenticated, IsClinicianOrAdmin]
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[User]:
+        return annotate_recent_activity(patient_list(user=self.request.user)).order_by(
+            "name", "email", "pk"
+        )
+
+    def _with_adherence(self, patients: list[User], action: str) -> list[User]:
+        adherence = adherence_recent(patients=patients)
+        for patient in patients:
+            patient.adherence_last_4_weeks = adherence[patient.pk]  # type: ignore[attr-defined]
+        access_log_record_many(
+            actor=self.request.user,
+            patient_ids=[patient.pk for patient in patients],
+            action=f"patients.{action}",
+            path=self.request.path,
+        )
+        return patients
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        patients = self._with_adherence(list(page or []), "list")
+        return self.get_paginated_response(PatientSerializer(patients, many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            pk = uuid.UUID(str(kwargs["pk"]))
+        except ValueError:
+            raise NotFound from None  # a malformed id is as unknown as a missing one
+        patient = self.get_queryset().filter(pk=pk).first()
+        if patient is None:
+            raise NotFound
+        self._with_adherence([patient], "retrieve")
+        return Response(PatientSerializer(patient).data)
