@@ -95,7 +95,7 @@ class CareRelationship(TimeStamped):
 
     def clean(self) -> None:
         errors = {}
-        if self.clinician_id and self.clinician.role != User.Role.CLINICIAN:
+        if self.clinician_id and not self.clinician.is_clinician:
             errors["clinician"] = "Only a clinician can be in a patient's care team."
         if self.patient_id and self.patient.role != User.Role.PATIENT:
             errors["patient"] = "Only a patient can be cared for."

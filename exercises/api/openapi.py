@@ -224,15 +224,16 @@ def _example(name: str, value: Any) -> OpenApiExample:
     return OpenApiExample(name, value=value, response_only=True, status_codes=["200"])
 
 
-def list_schema(
+def _read_schema(
     *,
     summary: str,
     description: str,
     tags: list[str],
     serializer: type[BaseSerializer[Any]],
     example: OpenApiExample,
+    page: bool,
 ) -> Any:
-    """A public paginated list: 200 (+ETag) / 304 / 400 / 429."""
+    """A public read: 200 (+ETag) / 304 / 429, and 400 for a page or 404 for a resource."""
     return extend_schema(
         summary=summary,
         description=description,
@@ -240,35 +241,25 @@ def list_schema(
         parameters=[*CONDITIONAL_GET_PARAMETERS, *THROTTLE_PARAMETERS],
         responses={
             # A list action: spectacular wraps the serializer in the page envelope.
-            200: OpenApiResponse(serializer, description="One page of results."),
+            200: OpenApiResponse(
+                serializer,
+                description="One page of results." if page else "The resource.",
+            ),
             304: NOT_MODIFIED,
-            **problem_responses(400, 429),
+            **problem_responses(400 if page else 404, 429),
         },
         examples=[example],
     )
 
 
-def detail_schema(
-    *,
-    summary: str,
-    description: str,
-    tags: list[str],
-    serializer: type[BaseSerializer[Any]],
-    example: OpenApiExample,
-) -> Any:
+def list_schema(**kwargs: Any) -> Any:
+    """A public paginated list: 200 (+ETag) / 304 / 400 / 429."""
+    return _read_schema(page=True, **kwargs)
+
+
+def detail_schema(**kwargs: Any) -> Any:
     """A public detail read: 200 (+ETag) / 304 / 404 / 429."""
-    return extend_schema(
-        summary=summary,
-        description=description,
-        tags=tags,
-        parameters=[*CONDITIONAL_GET_PARAMETERS, *THROTTLE_PARAMETERS],
-        responses={
-            200: OpenApiResponse(serializer, description="The resource."),
-            304: NOT_MODIFIED,
-            **problem_responses(404, 429),
-        },
-        examples=[example],
-    )
+    return _read_schema(page=False, **kwargs)
 
 
 VISIBILITY = (

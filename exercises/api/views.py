@@ -186,7 +186,6 @@ class TaxonomyViewSet(CachedListMixin, viewsets.GenericViewSet):
 
 
 def taxonomy_viewset(
-    *,
     model: type[Model],
     serializer: type[BaseSerializer[Any]],
     filterset: type[FilterSet],
@@ -204,26 +203,11 @@ def taxonomy_viewset(
 
 
 MuscleViewSet = openapi.muscle_schema(
-    taxonomy_viewset(
-        model=Muscle,
-        serializer=MuscleSerializer,
-        filterset=MuscleFilterSet,
-        selector=muscle_list,
-    )
+    taxonomy_viewset(Muscle, MuscleSerializer, MuscleFilterSet, muscle_list)
 )
 EquipmentViewSet = openapi.equipment_schema(
-    taxonomy_viewset(
-        model=Equipment,
-        serializer=EquipmentSerializer,
-        filterset=EquipmentFilterSet,
-        selector=equipment_list,
-    )
+    taxonomy_viewset(Equipment, EquipmentSerializer, EquipmentFilterSet, equipment_list)
 )
 ConditionViewSet = openapi.condition_schema(
-    taxonomy_viewset(
-        model=Condition,
-        serializer=ConditionSerializer,
-        filterset=ConditionFilterSet,
-        selector=condition_list,
-    )
+    taxonomy_viewset(Condition, ConditionSerializer, ConditionFilterSet, condition_list)
 )

@@ -45,7 +45,7 @@ def plan_visible(*, user: User | AnonymousUser) -> QuerySet[Plan]:
         return Plan.objects.none()
     if user.is_superuser:
         return Plan.objects.all()
-    if user.role == User.Role.CLINICIAN:
+    if user.is_clinician:
         return Plan.objects.filter(patient__in=patient_list(user=user))
     if user.role == User.Role.PATIENT:
         return Plan.objects.filter(patient=user)

@@ -74,7 +74,7 @@ def can_prescribe(*, user: User, patient_id: object) -> bool:
         return False
     if user.is_superuser:
         return True
-    if user.role != User.Role.CLINICIAN:
+    if not user.is_clinician:
         return False
     return CareRelationship.objects.filter(
         clinician=user, patient_id=patient_id

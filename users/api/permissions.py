@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from rest_framework.permissions import BasePermission
 
+from users.models import User
+
 if TYPE_CHECKING:
     from rest_framework.request import Request
 
@@ -15,7 +17,4 @@ class IsClinicianOrAdmin(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(
-            user.is_authenticated
-            and (user.is_superuser or getattr(user, "is_clinician", False))
-        )
+        return isinstance(user, User) and (user.is_superuser or user.is_clinician)

@@ -26,6 +26,7 @@ from users.api.serializers import (
     TokenPairSerializer,
 )
 from users.api.throttling import LOCKED_OUT
+from users.services import EMAIL_TAKEN
 
 AUTH = ["auth"]
 
@@ -89,6 +90,44 @@ def token_not_valid(path: str, detail: str = "Token is blacklisted") -> Any:
     )
 
 
+def missing_field(path: str, field: str, *, name: str, description: str) -> Any:
+    """The 400 of a request that left out a required field (one example)."""
+    return problem_responses(
+        s400=problem_response(
+            400,
+            description,
+            problem_example(
+                name,
+                400,
+                "invalid",
+                "This field is required.",
+                instance=path,
+                errors=[
+                    {
+                        "field": field,
+                        "code": "required",
+                        "message": "This field is required.",
+                    }
+                ],
+            ),
+        )
+    )
+
+
+def refresh_token_errors(path: str) -> dict[Any, Any]:
+    """400 (no refresh token), 401 (not valid) and 429 of the views that take one."""
+    return {
+        **missing_field(
+            path,
+            "refresh",
+            name="Missing refresh",
+            description="Missing refresh token.",
+        ),
+        **token_not_valid(path),
+        **throttled_response(path),
+    }
+
+
 register_schema = extend_schema_view(
     post=extend_schema(
         operation_id="auth_register",
@@ -108,13 +147,13 @@ register_schema = extend_schema_view(
                         "Email taken",
                         400,
                         "invalid",
-                        "An account with this email address already exists.",
+                        EMAIL_TAKEN,
                         instance="/api/v1/auth/register/",
                         errors=[
                             {
                                 "field": "email",
                                 "code": "email_taken",
-                                "message": "An account with this email address already exists.",
+                                "message": EMAIL_TAKEN,
                             }
                         ],
                     ),
@@ -166,25 +205,11 @@ login_schema = extend_schema_view(
         request=LoginSerializer,
         responses={
             200: OpenApiResponse(TokenPairSerializer, description="Logged in."),
-            **problem_responses(
-                s400=problem_response(
-                    400,
-                    "Missing email or password.",
-                    problem_example(
-                        "Missing password",
-                        400,
-                        "invalid",
-                        "This field is required.",
-                        instance="/api/v1/auth/token/",
-                        errors=[
-                            {
-                                "field": "password",
-                                "code": "required",
-                                "message": "This field is required.",
-                            }
-                        ],
-                    ),
-                )
+            **missing_field(
+                "/api/v1/auth/token/",
+                "password",
+                name="Missing password",
+                description="Missing email or password.",
             ),
             **problem_responses(
                 s401=problem_response(
@@ -228,28 +253,7 @@ refresh_schema = extend_schema_view(
                 TokenPairSerializer,
                 description="A new access token and a new refresh token.",
             ),
-            **problem_responses(
-                s400=problem_response(
-                    400,
-                    "Missing refresh token.",
-                    problem_example(
-                        "Missing refresh",
-                        400,
-                        "invalid",
-                        "This field is required.",
-                        instance="/api/v1/auth/token/refresh/",
-                        errors=[
-                            {
-                                "field": "refresh",
-                                "code": "required",
-                                "message": "This field is required.",
-                            }
-                        ],
-                    ),
-                )
-            ),
-            **token_not_valid("/api/v1/auth/token/refresh/"),
-            **throttled_response("/api/v1/auth/token/refresh/"),
+            **refresh_token_errors("/api/v1/auth/token/refresh/"),
         },
         parameters=THROTTLE_PARAMETERS,
         examples=[
@@ -273,28 +277,7 @@ logout_schema = extend_schema_view(
         request=LogoutSerializer,
         responses={
             204: OpenApiResponse(description="Revoked: the refresh token is dead."),
-            **problem_responses(
-                s400=problem_response(
-                    400,
-                    "Missing refresh token.",
-                    problem_example(
-                        "Missing refresh",
-                        400,
-                        "invalid",
-                        "This field is required.",
-                        instance="/api/v1/auth/logout/",
-                        errors=[
-                            {
-                                "field": "refresh",
-                                "code": "required",
-                                "message": "This field is required.",
-                            }
-                        ],
-                    ),
-                )
-            ),
-            **token_not_valid("/api/v1/auth/logout/"),
-            **throttled_response("/api/v1/auth/logout/"),
+            **refresh_token_errors("/api/v1/auth/logout/"),
         },
         parameters=THROTTLE_PARAMETERS,
         examples=[

@@ -23,7 +23,7 @@ from users.api.serializers import (
     ExportSerializer,
     PasswordChangeSerializer,
 )
-from users.services import ERASURE_PATIENTS_ONLY
+from users.services import ERASURE_PATIENTS_ONLY, WRONG_CURRENT_PASSWORD
 
 ME = ["me"]
 
@@ -173,13 +173,13 @@ password_schema = extend_schema_view(
                         "Wrong current password",
                         400,
                         "invalid",
-                        "The current password is not correct.",
+                        WRONG_CURRENT_PASSWORD,
                         instance="/api/v1/me/password/",
                         errors=[
                             {
                                 "field": "current_password",
                                 "code": "wrong_password",
-                                "message": "The current password is not correct.",
+                                "message": WRONG_CURRENT_PASSWORD,
                             }
                         ],
                     ),
