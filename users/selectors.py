@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from users.models import CareRelationship, PatientAccessLog, User
+
+if TYPE_CHECKING:
+    from uuid import UUID
 
 
 def patient_list(*, user: User) -> QuerySet[User]:
@@ -21,7 +26,7 @@ def patient_list(*, user: User) -> QuerySet[User]:
     return User.objects.none()
 
 
-def patient_get_for(*, user: User, patient_id: object) -> User | None:
+def patient_get_for(*, user: User, patient_id: UUID | str) -> User | None:
     """One patient visible to ``user`` (see patient_list), or None (unknown or not theirs)."""
     try:
         return patient_list(user=user).get(pk=patient_id)

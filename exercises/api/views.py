@@ -193,7 +193,7 @@ def taxonomy_viewset(
 ) -> type[TaxonomyViewSet]:
     """The list viewset of one taxonomy model, its queryset from ``selector``."""
     attributes = {
-        "__doc__": f"{model._meta.verbose_name_plural.capitalize()}: a public list.",
+        "__doc__": f"{str(model._meta.verbose_name_plural).capitalize()}: a public list.",
         "queryset": model._default_manager.none(),
         "serializer_class": serializer,
         "filterset_class": filterset,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from rest_framework import exceptions
 
@@ -26,5 +26,6 @@ class LoginLockedOut(exceptions.Throttled):
 class RetryAfterMixin:
     """Every 429 of these views carries Retry-After, even when a throttle cannot compute it."""
 
-    def throttled(self, request: Request, wait: float | None) -> None:
+    def throttled(self, request: Request, wait: float) -> NoReturn:
+        # DRF passes None when no throttle can say how long to wait.
         raise exceptions.Throttled(wait=wait if wait else FALLBACK_RETRY_AFTER)

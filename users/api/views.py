@@ -35,7 +35,7 @@ from sessions.services.privacy import patient_erase
 from users.api.openapi import auth as auth_docs
 from users.api.openapi import me as me_docs
 from users.api.openapi.patients import patient_schema
-from users.api.permissions import IsClinicianOrAdmin
+from users.api.permissions import IsClinicianOrAdmin, signed_in_user
 from users.api.serializers import (
     AccountSerializer,
     ExportSerializer,
@@ -158,7 +158,7 @@ class MeView(GenericAPIView):
     serializer_class = AccountSerializer
 
     def get_object(self) -> User:
-        return self.request.user  # type: ignore[return-value]
+        return signed_in_user(self.request)
 
     def get(self, request: Request) -> Response:
         return Response(AccountSerializer(self.get_object()).data)
@@ -193,7 +193,7 @@ class PasswordChangeView(RetryAfterMixin, APIView):
     def post(self, request: Request) -> Response:
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user_change_password(user=request.user, **serializer.validated_data)
+        user_change_password(user=signed_in_user(request), **serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -202,7 +202,7 @@ class ExportView(APIView):
     """A copy of all my data as JSON (right of access / portability)."""
 
     def get(self, request: Request) -> Response:
-        export = patient_export(user=request.user)
+        export = patient_export(user=signed_in_user(request))
         response = Response(ExportSerializer(export).data)
         response["Content-Disposition"] = (
             f'attachment; filename="rehabit-export-{export.exported_at:%Y-%m-%d}.json"'
@@ -229,16 +229,16 @@ class PatientViewSet(
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> QuerySet[User]:
-        return annotate_recent_activity(patient_list(user=self.request.user)).order_by(
-            "name", "email", "pk"
-        )
+        return annotate_recent_activity(
+            patient_list(user=signed_in_user(self.request))
+        ).order_by("name", "email", "pk")
 
     def _with_adherence(self, patients: list[User], action: str) -> list[User]:
         adherence = adherence_recent(patients=patients)
         for patient in patients:
             patient.adherence_last_4_weeks = adherence[patient.pk]  # type: ignore[attr-defined]
         access_log_record_many(
-            actor=self.request.user,
+            actor=signed_in_user(self.request),
             patient_ids=[patient.pk for patient in patients],
             action=f"patients.{action}",
             path=self.request.path,
