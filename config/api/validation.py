@@ -1,38 +1,39 @@
-"""Input validation the frameworks leave lenient: JSON types and blank query parameters.
+"""Request-body validation DRF leaves lenient: JSON types.
 
-Both were found by the contract fuzzer (tests/contract, docs/testing.md): the schema
-promised a type and the API accepted something else.
+Found by the contract fuzzer (tests/contract, docs/testing.md): the schema promised a
+type and the API accepted something else.
 
 - ``StrictTypesMixin`` (serializers): DRF coerces JSON values into the field's type, so
   ``{"name": 0}`` stored the string "0", ``{"id": 5}`` became the UUID
   ``00000000-0000-0000-0000-000000000005``, ``"3"`` passed as an integer and ``1`` or
   ``"yes"`` as a boolean. A body value whose JSON type is not the documented one is now
   a 400 naming the field, before any coercion.
-- ``FilterSet`` (django-filter): a query parameter sent blank (``?patient=``) was taken
-  as not sent. A blank id, date, number or choice is now a 400 naming the parameter;
-  free text (``q``), slugs and ``ordering`` may still be blank (the empty string is a
-  valid value of their documented type).
-- ``IsoDateTimeFilter``: a date-time with an offset beyond PostgreSQL's +-15:59 (Python
-  takes up to +-23:59) reached the database as it was and failed there (a 500).
+
+The strict query-parameter pieces (``FilterSet``, ``IsoDateTimeFilter``) are domain code
+and live in ``common/filters.py``; they are re-exported here until every caller imports
+them from there.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 
-import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django_filters.fields import IsoDateTimeField
 from rest_framework import relations, serializers
 from rest_framework.exceptions import ErrorDetail
 
-if TYPE_CHECKING:
-    from django import forms
+from common.filters import BLANK_PARAMETER, FilterSet, IsoDateTimeFilter
 
-BLANK_PARAMETER = "Give a value, or leave the parameter out."
+__all__ = [
+    "BLANK_PARAMETER",  # re-exported from common.filters
+    "FilterSet",  # re-exported from common.filters
+    "IsoDateTimeFilter",  # re-exported from common.filters
+    "StrictTypesMixin",
+    "json_type_errors",
+    "json_type_name",
+]
+
 WRONG_TYPE = "Must be a JSON {expected}, not {got}."
 
 _JSON_NAMES: tuple[tuple[type, str], ...] = (
@@ -139,55 +140,3 @@ class StrictTypesMixin:
         if errors:
             raise serializers.ValidationError(errors)
         return super().to_internal_value(data)  # type: ignore[misc]
-
-
-class FilterSet(django_filters.FilterSet):
-    """A FilterSet whose typed parameters (ids, dates, numbers, choices) cannot be blank."""
-
-    # Filters whose value is documented as a plain string: blank is a valid value.
-    BLANK_ALLOWED: ClassVar[tuple[type, ...]] = (
-        django_filters.CharFilter,  # free text: blank matches everything
-        django_filters.ModelChoiceFilter,  # slugs
-        django_filters.OrderingFilter,  # blank: the default order
-    )
-
-    def get_form_class(self) -> type[forms.Form]:
-        form_class = super().get_form_class()
-        strict = [
-            name
-            for name, filter_ in self.filters.items()
-            if not isinstance(filter_, self.BLANK_ALLOWED)
-        ]
-
-        def clean(form: forms.Form) -> dict[str, Any] | None:
-            cleaned = form_class.clean(form)
-            for name in strict:
-                raw = form.data.get(name)
-                if isinstance(raw, str) and not raw.strip():
-                    form.add_error(
-                        name, DjangoValidationError(BLANK_PARAMETER, code="blank")
-                    )
-            return cleaned
-
-        return type(form_class.__name__, (form_class,), {"clean": clean})
-
-
-class UtcIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 date-time converted to UTC; one that UTC cannot hold is invalid."""
-
-    def to_python(self, value: Any) -> dt.datetime | None:
-        parsed: dt.datetime | None = super().to_python(value)
-        if parsed is None:
-            return None
-        try:
-            return parsed.astimezone(dt.UTC)
-        except OverflowError:  # e.g. 9999-12-31T23:00:00-05:00 is in year 10000 in UTC
-            raise DjangoValidationError(
-                self.error_messages["invalid"], code="invalid"
-            ) from None
-
-
-class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """django-filter's ISO 8601 filter, with the value in UTC before it reaches the database."""
-
-    field_class = UtcIsoDateTimeField

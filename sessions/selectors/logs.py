@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from drf_spectacular.drainage import set_override
 
-from config.api.validation import FilterSet
+from common.filters import FilterSet
 from sessions.models import Session, SessionExercise, SessionSet
 from users.models import User
 from users.selectors import patient_list

@@ -15,7 +15,7 @@ import django_filters as filters
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 
-from config.api.validation import FilterSet
+from common.filters import FilterSet
 from exercises.models import ExerciseInstruction, ExerciseMedia
 from sessions.models import Plan, PlanItem
 from users.models import User
