@@ -290,10 +290,16 @@ def test_malformed_page_size_is_a_400(patient_client, size):
     )
 
 
-def test_page_size_above_the_maximum_is_capped(patient_client):
-    assert (
-        patient_client.get("/api/v1/sessions/", {"page_size": 10**6}).status_code == 200
-    )
+def test_page_size_above_the_maximum_is_capped(patient, patient_client):
+    # One session more than the cap (200): an uncapped page would hold all 201.
+    SessionFactory.create_batch(201, patient=patient)
+
+    response = patient_client.get("/api/v1/sessions/", {"page_size": 10**6})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["results"]) == 200
+    assert body["next"] is not None
 
 
 @pytest.mark.parametrize("cursor", ["\x00", "not a cursor!", "é"])
