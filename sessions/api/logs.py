@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
@@ -39,10 +39,10 @@ from sessions.models import Session, SessionExercise, SessionSet
 from sessions.selectors.logs import (
     MAX_REVISION,
     SessionFilterSet,
-    session_children_rows,
     session_get,
     session_list,
     session_sync_revision,
+    sessions_represent,
 )
 from sessions.services.logs import (
     MAX_EXERCISES,
@@ -377,36 +377,6 @@ class SessionTombstoneSerializer(serializers.Serializer):
         read_only=True, help_text="The change number of the deletion."
     )
     deleted_at = serializers.DateTimeField(read_only=True, help_text="When deleted.")
-
-
-class SessionFieldsOnlySerializer(SessionSerializer):
-    """A session without its exercises: a page adds them from plain rows."""
-
-    exercises = None
-
-
-def sessions_represent(sessions: Sequence[Session]) -> list[dict[str, Any]]:
-    """Sessions and tombstones, as SessionSerializer/SessionTombstoneSerializer document them.
-
-    One serializer of each kind for all of them (a serializer copies its fields per
-    instance) and the exercises and sets from plain rows (session_children_rows): a sync
-    page of 50 sessions holds some 2,500 objects, and this is several times faster than
-    serializing model instances. tests/sessions/test_logs_api.py checks that the JSON is
-    SessionSerializer's over the model instances.
-    """
-    live, tombstone = SessionFieldsOnlySerializer(), SessionTombstoneSerializer()
-    children = session_children_rows(
-        session_ids=[session.pk for session in sessions if not session.is_deleted]
-    )
-    page = []
-    for session in sessions:
-        if session.is_deleted:
-            page.append(tombstone.to_representation(session))
-        else:
-            page.append(
-                live.to_representation(session) | {"exercises": children[session.pk]}
-            )
-    return page
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Reads of session logs, scoped to the caller and prefetched for the API representation.
+"""Reads of session logs, scoped to the caller, and their one JSON representation.
 
 Scope: a patient sees their own sessions; a clinician the sessions of the patients in
 their care; an admin everyone's. Everyone else sees nothing.
@@ -6,13 +6,14 @@ their care; an admin everyone's. Everyone else sees nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.drainage import set_override
 
 from common.filters import FilterSet
@@ -28,6 +29,7 @@ __all__ = [
     "session_get",
     "session_list",
     "session_sync_revision",
+    "sessions_represent",
 ]
 
 PATIENT_REQUIRED_FOR_SYNC = (
@@ -165,10 +167,11 @@ def session_children_rows(
 ) -> dict[Any, list[dict[str, Any]]]:
     """The exercises and sets of these sessions as plain rows, in order (two queries).
 
-    The one source of the API's session children (a page or one session): building
-    model instances for a page's thousands of sets (prefetch_related) and serializing
-    them field by field cost ten times more than reading the rows (docs/performance.md). Keys: session id; each exercise row has the
-    exercise's ``id``/``slug``/``name`` under ``exercise`` and its sets under ``sets``.
+    The children of ``sessions_represent``: building model instances for a page's
+    thousands of sets (prefetch_related) and serializing them field by field cost ten
+    times more than reading the rows (docs/performance.md). Keys: session id; each
+    exercise row has the exercise's ``id``/``slug``/``name`` under ``exercise`` and its
+    sets under ``sets``.
     """
     exercises: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in session_ids}
     by_id: dict[int, dict[str, Any]] = {}
@@ -191,7 +194,7 @@ def session_children_rows(
     for pk, session_id, ex_id, slug, name, item, order, status, pain, notes in rows:
         entry = {
             "id": pk,
-            "exercise": {"id": ex_id, "slug": slug, "name": name},
+            "exercise": {"id": str(ex_id), "slug": slug, "name": name},
             "plan_item": item,
             "order": order,
             "status": status,
@@ -239,3 +242,57 @@ def session_get(*, user: User, session_id: Any) -> Session | None:
     except (Session.DoesNotExist, ValidationError, ValueError, TypeError):
         # A malformed id is as unknown as a missing one.
         return None
+
+
+def _iso(value: Any) -> str | None:
+    """A datetime as the API writes it: ISO 8601 in the server's zone (UTC), "Z" suffix."""
+    if value is None:
+        return None
+    text: str = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def sessions_represent(sessions: Sequence[Session]) -> list[dict[str, Any]]:
+    """Sessions and tombstones as JSON-ready dicts (two queries for all the children).
+
+    The one representation of a session: the API's pages, detail and write answers and
+    the data export use it; ``sessions/api/serializers`` documents it in the schema
+    (``SessionSerializer``, ``SessionTombstoneSerializer``), and
+    tests/sessions/test_logs_api.py checks that the two agree. The exercises and sets
+    are read as plain rows (session_children_rows): a sync page of 50 sessions holds
+    some 2,500 of them, and model instances cost several times more.
+    """
+    children = session_children_rows(
+        session_ids=[session.pk for session in sessions if not session.is_deleted]
+    )
+    page: list[dict[str, Any]] = []
+    for session in sessions:
+        if session.is_deleted:
+            page.append(
+                {
+                    "id": str(session.pk),
+                    "deleted": True,
+                    "revision": session.revision,
+                    "deleted_at": _iso(session.deleted_at),
+                }
+            )
+            continue
+        page.append(
+            {
+                "id": str(session.pk),
+                "plan": str(session.plan_id) if session.plan_id else None,
+                "started_at": _iso(session.started_at),
+                "ended_at": _iso(session.ended_at),
+                "pain_before": session.pain_before,
+                "pain_after": session.pain_after,
+                "effort": session.effort,
+                "notes": session.notes,
+                "version": session.version,
+                "revision": session.revision,
+                "deleted": False,
+                "created_at": _iso(session.created_at),
+                "updated_at": _iso(session.updated_at),
+                "exercises": children[session.pk],
+            }
+        )
+    return page
