@@ -19,7 +19,7 @@ from config.api.pagination import MAX_OFFSET
 from config.api.schema import NO_NUL_PATTERN
 from config.api.validation import json_type_errors
 from config.api.views import SchemaView
-from sessions.api.logs import SessionCreateSerializer
+from sessions.api.serializers import SessionCreateSerializer
 from sessions.models import Session
 from tests.conftest import client_for
 from tests.factories import (

@@ -1,9 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from sessions.api.logs import SessionViewSet
-from sessions.api.plans import PlanViewSet
-from sessions.api.progress import ProgressView
+from sessions.api.views import PlanViewSet, ProgressView, SessionViewSet
 
 app_name = "sessions-api"
 

@@ -25,9 +25,12 @@ __all__ = [
     "CURSOR_AHEAD",
     "PATIENT_REQUIRED_FOR_SYNC",
     "SessionFilterSet",
+    "is_sync",
+    "session_browse_cursor",
     "session_children_rows",
     "session_get",
     "session_list",
+    "session_page_cursor",
     "session_sync_revision",
     "sessions_represent",
 ]
@@ -116,6 +119,37 @@ def session_sync_revision(*, user: User, patient_id: Any = None) -> int | None:
     else:
         return None
     return patients.values_list("sync_revision", flat=True).first()
+
+
+def is_sync(filters: Mapping[str, Any]) -> bool:
+    """Whether ``filters`` ask for the change feed (``updated_since``; blank is not sent)."""
+    return bool(str(filters.get("updated_since", "")).strip())
+
+
+def session_browse_cursor(
+    *, user: User, filters: Mapping[str, Any], first: bool
+) -> int | None:
+    """The ``sync_cursor`` of a browse page: the patient's latest change, first page only.
+
+    Read it before the page: a change committed afterwards has a higher revision and
+    so reaches the next sync. None in sync mode, on later pages, and when no single
+    patient is listed (one query otherwise).
+    """
+    if is_sync(filters) or not first:
+        return None
+    return session_sync_revision(user=user, patient_id=filters.get("patient") or None)
+
+
+def session_page_cursor(
+    *, filters: Mapping[str, Any], page: Sequence[Session], default: int | None
+) -> int | None:
+    """The ``sync_cursor`` of a page: in sync mode the latest change on it (the cursor
+    sent when it is empty); otherwise ``default`` (session_browse_cursor's). No query.
+    """
+    if not is_sync(filters):
+        return default
+    since = int(str(filters["updated_since"]))
+    return max((session.revision for session in page), default=since)
 
 
 def session_list(

@@ -64,6 +64,7 @@ PLAN_CHANGE_ORPHANS = (
     "send `exercises` together with the new plan."
 )
 ENDED_BEFORE_STARTED = "Must not be before started_at."
+SET_AMOUNT_REQUIRED = "A completed set needs reps or seconds (or both)."
 
 # Session fields a PATCH may set, and those a delete empties (the tombstone keeps
 # only its id, started_at and bookkeeping).
@@ -240,7 +241,16 @@ def _create_children(session: Session, exercises: Sequence[Mapping[str, Any]]) -
                 load=set_spec.get("load", ""),
                 completed=set_spec.get("completed", True),
             )
-            _clean(item, f"exercises.{index}.sets.{order}.", ["session_exercise"])
+            prefix = f"exercises.{index}.sets.{order}."
+            if item.completed and item.reps is None and item.seconds is None:
+                raise ValidationError(
+                    {
+                        f"{prefix}reps": [
+                            ValidationError(SET_AMOUNT_REQUIRED, code="amount_required")
+                        ]
+                    }
+                )
+            _clean(item, prefix, ["session_exercise"])
             sets.append(item)
     SessionSet.objects.bulk_create(sets)
 

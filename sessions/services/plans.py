@@ -19,9 +19,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import transaction
 
 from common.models import Status
+from exercises.selectors import routine_visible
 from sessions.models import Plan, PlanItem
 from sessions.signals import plan_changed
 from users.models import CareRelationship, User
+from users.selectors import patient_get_for
 
 if TYPE_CHECKING:
     from exercises.models import Routine, RoutineItem
@@ -219,6 +221,29 @@ def plan_prescribe(
         item.save()
     plan_changed.send(sender=Plan, plan=plan, action="created")
     return plan
+
+
+def plan_prescribe_by_ids(
+    *, prescriber: User, patient_id: Any, routine_id: Any, **schedule: Any
+) -> Plan:
+    """``plan_prescribe`` with the patient and the routine named by id (as the API does).
+
+    An id that is unknown, inactive, not a patient or not in ``prescriber``'s care gets
+    NOT_YOUR_PATIENT on ``patient`` (one answer for all: nothing leaks); a routine the
+    prescriber cannot see or that is not published, ROUTINE_NOT_PUBLISHED on ``routine``.
+    """
+    patient = patient_get_for(user=prescriber, patient_id=patient_id)
+    routine = routine_visible(user=prescriber).filter(pk=routine_id).first()
+    errors: dict[str, list[str]] = {}
+    if patient is None:
+        errors["patient"] = [NOT_YOUR_PATIENT]
+    if routine is None or routine.status != Status.PUBLISHED:
+        errors["routine"] = [ROUTINE_NOT_PUBLISHED]
+    if errors or patient is None or routine is None:  # the last two: for the types
+        raise ValidationError(errors)
+    return plan_prescribe(
+        prescriber=prescriber, patient=patient, routine=routine, **schedule
+    )
 
 
 def _overrides_by_routine_item(

@@ -12,13 +12,11 @@ from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
 from common.models import Status
-from sessions.api.logs import (
-    ENDED_BEFORE_STARTED,
+from sessions.api.pagination import INVALID_CURSOR
+from sessions.api.permissions import ONLY_PATIENTS_WRITE
+from sessions.api.serializers import (
     IN_FUTURE,
-    INVALID_CURSOR,
     NAIVE_DATETIME,
-    ONLY_PATIENTS_WRITE,
-    SET_AMOUNT_REQUIRED,
     TOO_OLD,
     SessionSerializer,
 )
@@ -27,8 +25,10 @@ from sessions.selectors.logs import CURSOR_AHEAD, PATIENT_REQUIRED_FOR_SYNC
 from sessions.services.logs import (
     CONFLICT_DELETED,
     CONFLICT_OTHER_BODY,
+    ENDED_BEFORE_STARTED,
     PLAN_ITEM_MISMATCH,
     PLAN_ITEM_WITHOUT_PLAN,
+    SET_AMOUNT_REQUIRED,
     UNKNOWN_EXERCISE,
     UNKNOWN_PLAN,
     UNKNOWN_PLAN_ITEM,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from sessions.api.logs import INVALID_CURSOR
+from sessions.api.pagination import INVALID_CURSOR
 from tests.conftest import client_for
 from tests.factories import CareRelationshipFactory, ExerciseFactory, SessionFactory
 

@@ -1,0 +1,1 @@
+"""OpenAPI documentation of the sessions API, next to (not inside) the views."""

@@ -1,0 +1,261 @@
+"""Schema documentation of `plans/`: examples and the per-action docs."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+
+from config.api.schema import (
+    CONDITIONAL_GET_PARAMETERS,
+    NOT_MODIFIED,
+    problem_example,
+    problem_response,
+    problem_responses,
+)
+from sessions.api.serializers.plans import (
+    PlanCreateSerializer,
+    PlanSerializer,
+    PlanUpdateSerializer,
+)
+from sessions.services.plans import NOT_YOUR_PATIENT
+
+PLANS = ["plans"]
+
+PLAN_EXAMPLE = {
+    "id": "7d1f6c1e-3b0f-4d8e-9a55-0c3f2b9e4a11",
+    "patient": "5b2a7e0c-8f7d-4c1e-b3a9-2d6e1f0a9c33",
+    "prescribed_by": {
+        "id": "0e9c1b2a-6d4f-4a8b-9c7e-1f2d3a4b5c66",
+        "name": "Dr. Jo Kim",
+    },
+    "routine": "3c4d5e6f-7a8b-4c9d-8e1f-2a3b4c5d6e77",
+    "title": "Glute activation for lower back pain",
+    "status": "active",
+    "start_date": "2026-11-23",
+    "end_date": None,
+    "days_of_week": [1, 3, 5],
+    "times_per_week": None,
+    "note": "Before your walks. Stop if the pain goes above 5.",
+    "created_at": "2026-11-20T09:15:00Z",
+    "updated_at": "2026-11-20T09:15:00Z",
+    "items": [
+        {
+            "id": 41,
+            "order": 1,
+            "block": "main",
+            "note": "Keep the knees over the toes.",
+            "sets": 2,
+            "reps": None,
+            "steps": 10,
+            "seconds": None,
+            "per_side": True,
+            "hold_seconds": None,
+            "rest_seconds": 30,
+            "load": "light loop band",
+            "tempo": "",
+            "estimated_seconds": 110,
+            "exercise": {
+                "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c55",
+                "slug": "lateral-band-walk",
+                "name": "Lateral band walk",
+                "summary": "Side steps against a loop band to wake up the gluteus medius.",
+                "laterality": "alternating",
+                "difficulty": "beginner",
+                "instructions": [
+                    {
+                        "kind": "setup",
+                        "text": "Put the band just above the knees.",
+                        "order": 1,
+                    },
+                    {
+                        "kind": "step",
+                        "text": "Step sideways, keeping tension on the band.",
+                        "order": 2,
+                    },
+                    {"kind": "cue", "text": "Keep the trunk upright.", "order": 3},
+                ],
+                "media": [
+                    {
+                        "kind": "image",
+                        "url": "https://media.example.com/lateral-band-walk.jpg",
+                        "alt_text": "A person side-stepping with a band above the knees.",
+                        "credit": "Rehabit",
+                        "licence": "CC BY 4.0",
+                    }
+                ],
+                "equipment": [{"slug": "loop-band", "name": "Loop resistance band"}],
+            },
+        }
+    ],
+}
+
+CREATE_REQUEST = {
+    "patient": PLAN_EXAMPLE["patient"],
+    "routine": PLAN_EXAMPLE["routine"],
+    "start_date": "2026-11-23",
+    "days_of_week": [1, 3, 5],
+    "note": "Before your walks. Stop if the pain goes above 5.",
+    "items": [{"routine_item": 12, "steps": 10, "load": "light loop band"}],
+}
+
+UPDATE_REQUEST = {"items": [{"id": 41, "sets": 3, "note": "Add a set: you are ready."}]}
+PAUSE_REQUEST = {"status": "paused", "note": "Paused while the knee settles."}
+
+
+CREATE_400 = problem_response(
+    400,
+    "Invalid input, a patient outside your care, an unpublished routine or a bad schedule.",
+    problem_example(
+        "Not your patient",
+        400,
+        "invalid",
+        NOT_YOUR_PATIENT,
+        instance="/api/v1/plans/",
+        errors=[{"field": "patient", "code": "invalid", "message": NOT_YOUR_PATIENT}],
+    ),
+    problem_example(
+        "Two schedules",
+        400,
+        "invalid",
+        "Give either days_of_week or times_per_week, not both.",
+        instance="/api/v1/plans/",
+        errors=[
+            {
+                "field": "times_per_week",
+                "code": "invalid",
+                "message": "Give either days_of_week or times_per_week, not both.",
+            }
+        ],
+    ),
+)
+UPDATE_400 = problem_response(
+    400,
+    "Invalid input, a forbidden status change (an ended plan is final) or an item not in this plan.",
+    problem_example(
+        "Ended plan",
+        400,
+        "invalid",
+        "This plan has ended and can no longer be changed.",
+        instance="/api/v1/plans/",
+        errors=[
+            {
+                "field": "status",
+                "code": "invalid",
+                "message": "This plan has ended and can no longer be changed.",
+            }
+        ],
+    ),
+    problem_example(
+        "Unknown item",
+        400,
+        "invalid",
+        "Not an item of this plan.",
+        instance="/api/v1/plans/",
+        errors=[
+            {
+                "field": "items.0.id",
+                "code": "invalid",
+                "message": "Not an item of this plan.",
+            }
+        ],
+    ),
+)
+
+SCOPE = (
+    "Patients see their own plans; clinicians the plans of the patients in their care; "
+    "admins every plan. Anything else answers 404. Reads by anyone but the patient are "
+    "recorded in the patient's access log."
+)
+
+
+PLAN_SCHEMA = extend_schema_view(
+    list=extend_schema(
+        summary="List plans",
+        description=(
+            "Plans newest start first, each with its items and their exercises expanded "
+            "(instructions, media, equipment) so the app can work offline. Filters: "
+            "`patient` (a patient id) and `status`. Paginated with `limit` and `offset`. "
+            + SCOPE
+        ),
+        tags=PLANS,
+        parameters=CONDITIONAL_GET_PARAMETERS,
+        responses={
+            200: PlanSerializer,
+            304: NOT_MODIFIED,
+            **problem_responses(400, 401),
+        },
+        examples=[
+            OpenApiExample(
+                "Plans", value=PLAN_EXAMPLE, response_only=True, status_codes=["200"]
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="Read a plan",
+        description="One plan with its items and exercises expanded. " + SCOPE,
+        tags=PLANS,
+        parameters=CONDITIONAL_GET_PARAMETERS,
+        responses={
+            200: PlanSerializer,
+            304: NOT_MODIFIED,
+            **problem_responses(401, 404),
+        },
+        examples=[
+            OpenApiExample(
+                "A plan", value=PLAN_EXAMPLE, response_only=True, status_codes=["200"]
+            )
+        ],
+    ),
+    create=extend_schema(
+        summary="Prescribe a routine",
+        description=(
+            "Clinicians (for patients in their care) and admins prescribe a published "
+            "routine with a schedule: `start_date`, optional `end_date`, and either "
+            "`days_of_week` or `times_per_week`. The routine's items are copied into the "
+            "plan (exercise, block, dosage, note, order), optionally with dosage tweaks "
+            "in `items`; later edits of the routine never change the plan. A patient id "
+            "that is unknown or not yours answers 400 on `patient` (the same message "
+            "either way). Patients get 403."
+        ),
+        tags=PLANS,
+        request=PlanCreateSerializer,
+        responses={201: PlanSerializer, **problem_responses(401, 403, s400=CREATE_400)},
+        examples=[
+            OpenApiExample("Prescription", value=CREATE_REQUEST, request_only=True),
+            OpenApiExample(
+                "Created plan",
+                value=PLAN_EXAMPLE,
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Adjust, pause, resume or end a plan",
+        description=(
+            "Clinicians of the patient and admins change the status (active <-> "
+            "paused, either -> ended; an ended plan is final), the end date, the "
+            "schedule (sending `days_of_week` clears `times_per_week` and vice versa), "
+            "the note, and the dosage of this plan's own items (`items`, by plan item "
+            "id; an amount such as `reps` replaces `steps`/`seconds`). The routine "
+            "template and other patients' plans are never touched; every change is kept "
+            "in the plan's history. The patient gets 403 on their own plan; other plans "
+            "answer 404."
+        ),
+        tags=PLANS,
+        request=PlanUpdateSerializer,
+        responses={
+            200: PlanSerializer,
+            **problem_responses(401, 403, 404, s400=UPDATE_400),
+        },
+        examples=[
+            OpenApiExample("Dosage tweak", value=UPDATE_REQUEST, request_only=True),
+            OpenApiExample("Pause", value=PAUSE_REQUEST, request_only=True),
+            OpenApiExample(
+                "Adjusted plan",
+                value=PLAN_EXAMPLE,
+                response_only=True,
+                status_codes=["200"],
+            ),
+        ],
+    ),
+)

@@ -1,0 +1,101 @@
+"""Progress: the query parameters and the weekly report."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from sessions.progress import Direction
+
+
+class ProgressQuerySerializer(serializers.Serializer):
+    to = serializers.DateField(
+        required=False,
+        help_text="Last day (YYYY-MM-DD, the patient's local date); default today.",
+    )
+    patient = serializers.UUIDField(
+        required=False, help_text="The patient (required for clinicians and admins)."
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # "from" is a Python keyword, so it cannot be a class attribute.
+        fields["from"] = serializers.DateField(
+            required=False,
+            help_text="First day (YYYY-MM-DD); default the Monday seven weeks before `to`'s week.",
+        )
+        return fields
+
+
+class ProgressWeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField(
+        help_text="Monday of the ISO week (patient's time zone)."
+    )
+    sessions_done = serializers.IntegerField(
+        help_text="Sessions logged this week within the range (deleted ones excluded)."
+    )
+    sessions_scheduled = serializers.IntegerField(
+        help_text="Sessions the plans scheduled this week within the range, up to today."
+    )
+    adherence = serializers.FloatField(
+        allow_null=True,
+        help_text="sessions_done / sessions_scheduled, rounded to 2 decimals, not capped (may exceed 1); null when nothing was scheduled.",
+    )
+    pain_before_avg = serializers.FloatField(
+        allow_null=True,
+        help_text="Mean pain before (0-10) of the week's sessions that recorded it, 2 decimals; null if none.",
+    )
+    pain_after_avg = serializers.FloatField(
+        allow_null=True,
+        help_text="Mean pain after (0-10) of the week's sessions that recorded it, 2 decimals; null if none.",
+    )
+    sessions_with_pain = serializers.IntegerField(
+        help_text="Sessions this week that recorded pain before or after."
+    )
+
+
+class ProgressTrendSerializer(serializers.Serializer):
+    pain_after_change_per_week = serializers.FloatField(
+        allow_null=True,
+        help_text="Least-squares slope of the weekly pain-after means, in points per week (negative = less pain); null with fewer than 2 such weeks.",
+    )
+    direction = serializers.ChoiceField(
+        choices=Direction.choices,
+        help_text="improving (slope <= -0.25), worsening (>= 0.25), stable, or insufficient_data.",
+    )
+
+
+class ProgressSummarySerializer(serializers.Serializer):
+    sessions_done = serializers.IntegerField(help_text="Sessions logged in the range.")
+    sessions_scheduled = serializers.IntegerField(
+        help_text="Sessions scheduled in the range (sum of the weeks)."
+    )
+    adherence = serializers.FloatField(
+        allow_null=True,
+        help_text="Done / scheduled over the range; null if nothing scheduled.",
+    )
+    pain_before_avg = serializers.FloatField(
+        allow_null=True, help_text="Mean pain before over all sessions in range."
+    )
+    pain_after_avg = serializers.FloatField(
+        allow_null=True, help_text="Mean pain after over all sessions in range."
+    )
+    trend = ProgressTrendSerializer(help_text="How pain after sessions is moving.")
+
+
+class ProgressSerializer(serializers.Serializer):
+    patient = serializers.UUIDField(source="patient_id", help_text="The patient.")
+    timezone = serializers.CharField(
+        help_text="The patient's time zone the weeks are computed in."
+    )
+    to = serializers.DateField(source="date_to", help_text="Last day of the range.")
+    weeks = ProgressWeekSerializer(
+        many=True, help_text="One row per ISO week touching the range, oldest first."
+    )
+    summary = ProgressSummarySerializer(help_text="Totals over the whole range.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(
+            source="date_from", help_text="First day of the range."
+        )
+        return fields

@@ -1,0 +1,238 @@
+"""Viewsets of the sessions API: parse, call one service or selector, render.
+
+Schema documentation: sessions/api/openapi; bodies: sessions/api/serializers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.urls import reverse
+from django.utils.http import parse_etags
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.schema import SelectorFilterBackend
+from sessions.api.errors import PreconditionRequiredError, session_errors
+from sessions.api.openapi.logs import SESSION_SCHEMA
+from sessions.api.openapi.plans import PLAN_SCHEMA
+from sessions.api.openapi.progress import PROGRESS_SCHEMA
+from sessions.api.pagination import SessionCursorPagination
+from sessions.api.permissions import IsPatientForWrites, IsPrescriberForWrites
+from sessions.api.serializers import (
+    PlanCreateSerializer,
+    PlanSerializer,
+    PlanUpdateSerializer,
+    ProgressQuerySerializer,
+    ProgressSerializer,
+    SessionCreateSerializer,
+    SessionSerializer,
+    SessionUpdateSerializer,
+)
+from sessions.models import Plan, Session
+from sessions.selectors.logs import (
+    SessionFilterSet,
+    session_browse_cursor,
+    session_get,
+    session_list,
+    session_page_cursor,
+    sessions_represent,
+)
+from sessions.selectors.plans import PlanFilterSet, plan_get, plan_list
+from sessions.services.logs import session_delete, session_update, session_upload
+from sessions.services.plans import plan_prescribe_by_ids, plan_update
+from sessions.services.reads import plans_read, progress_read, sessions_read
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from rest_framework.request import Request
+
+
+@SESSION_SCHEMA
+class SessionViewSet(viewsets.GenericViewSet):
+    """Session logs: upload, read, edit and delete; list or sync with tombstones."""
+
+    queryset = Session.objects.none()
+    serializer_class = SessionSerializer
+    permission_classes = [IsAuthenticated, IsPatientForWrites]
+    pagination_class = SessionCursorPagination
+    filter_backends = [SelectorFilterBackend]
+    filterset_class = SessionFilterSet
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Session]:
+        if getattr(self, "swagger_fake_view", False):
+            return Session.objects.none()
+        return session_list(user=self.request.user, filters=self.request.query_params)
+
+    def get_object(self) -> Session:
+        session = session_get(user=self.request.user, session_id=self.kwargs["pk"])
+        if session is None:
+            raise exceptions.NotFound()
+        self.check_object_permissions(self.request, session)
+        return session
+
+    def _written(self, session_id: Any, status: int = 200) -> Response:
+        """The answer to a write: the stored session as read back (the writer's own)."""
+        session = session_get(user=self.request.user, session_id=session_id)
+        if session is None:  # pragma: no cover - just written by this request
+            raise exceptions.NotFound()
+        row = sessions_represent([session])[0]
+        return Response(row, status=status, headers={"ETag": session.etag})
+
+    def _if_match(self) -> list[str] | None:
+        header = self.request.headers.get("If-Match")
+        if header is None or not header.strip():
+            return None
+        # Malformed values parse to [] and so match nothing: a 412, like a stale tag.
+        return parse_etags(header)
+
+    def list(self, request: Request) -> Response:
+        queryset = self.get_queryset()  # validates the filters (400)
+        params, paginator = request.query_params, self.paginator
+        first_page = not params.get(paginator.cursor_query_param)
+        # Read before the page: a change committed later reaches the next sync.
+        before = session_browse_cursor(
+            user=request.user, filters=params, first=first_page
+        )
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        rows = sessions_read(
+            reader=request.user,
+            sessions=page,
+            action="sessions.list",
+            path=request.path,
+        )
+        cursor = session_page_cursor(filters=params, page=page, default=before)
+        return paginator.get_paginated_response(rows, sync_cursor=cursor)
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        row = sessions_read(
+            reader=request.user,
+            sessions=[session],
+            action="sessions.retrieve",
+            path=request.path,
+        )[0]
+        return Response(row, headers={"ETag": session.etag})
+
+    def create(self, request: Request) -> Response:
+        serializer = SessionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with session_errors():
+            session, created = session_upload(
+                patient=request.user, data=serializer.validated_data
+            )
+        response = self._written(session.pk, status=201 if created else 200)
+        if created:
+            response["Location"] = reverse(
+                "api:sessions-api:session-detail", kwargs={"pk": session.pk}
+            )
+        return response
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        if_match = self._if_match()
+        if if_match is None:
+            raise PreconditionRequiredError()
+        serializer = SessionUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with session_errors():
+            session_update(
+                session=session, if_match=if_match, data=serializer.validated_data
+            )
+        return self._written(session.pk)
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        with session_errors():
+            session_delete(session=session, if_match=self._if_match())
+        return Response(status=204)
+
+
+@PLAN_SCHEMA
+class PlanViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Plans: scoped reads for patients and their clinicians; writes for clinicians/admins."""
+
+    queryset = Plan.objects.none()
+    serializer_class = PlanSerializer
+    permission_classes = [IsAuthenticated, IsPrescriberForWrites]
+    filter_backends = [SelectorFilterBackend]
+    filterset_class = PlanFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Plan]:
+        return plan_list(user=self.request.user, filters=self.request.query_params)
+
+    def get_object(self) -> Plan:
+        plan = plan_get(user=self.request.user, plan_id=self.kwargs["pk"])
+        if plan is None:
+            raise exceptions.NotFound
+        self.check_object_permissions(self.request, plan)
+        return plan
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        plans = list(page) if page is not None else list(self.get_queryset())
+        plans_read(
+            reader=request.user, plans=plans, action="plans.list", path=request.path
+        )
+        data = PlanSerializer(plans, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        plan = self.get_object()
+        plans_read(
+            reader=request.user,
+            plans=[plan],
+            action="plans.retrieve",
+            path=request.path,
+        )
+        return Response(PlanSerializer(plan).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = PlanCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        plan = plan_prescribe_by_ids(
+            prescriber=request.user, **serializer.validated_data
+        )
+        fresh = plan_get(user=request.user, plan_id=plan.pk)
+        return Response(PlanSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        plan = self.get_object()
+        serializer = PlanUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        items = changes.pop("items", [])
+        plan_update(plan=plan, actor=request.user, changes=changes, items=items)
+        fresh = plan_get(user=request.user, plan_id=plan.pk)
+        return Response(PlanSerializer(fresh).data)
+
+
+@PROGRESS_SCHEMA
+class ProgressView(APIView):
+    """A patient's weekly progress: adherence, pain before/after and the pain trend."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        # A plain dict: DRF reads a QueryDict like a form, where a blank value means
+        # "not sent"; here ?to= or ?patient= is a malformed value (400), as elsewhere.
+        query = ProgressQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        params: dict[str, Any] = query.validated_data
+        progress = progress_read(
+            reader=request.user,
+            patient_id=params.get("patient"),
+            date_from=params.get("from"),
+            date_to=params.get("to"),
+            path=request.path,
+        )
+        return Response(ProgressSerializer(progress).data)
