@@ -12,7 +12,7 @@ with ``DJANGO_SETTINGS_MODULE=bench.settings`` and the bench database's URL):
 4. the sessions, written with PostgreSQL COPY: about three a week per patient going
    back from yesterday, each with its plan's exercises and their sets (one row per side
    for per-side exercises; some partial or skipped; 1% deleted, kept as tombstones),
-   revisions 1..n per patient in time order and ``sync_revision`` = n, as the upload
+   revisions 1..n per patient in time order and the patient's sync counter = n, as the upload
    service leaves them. Then ANALYZE.
 
 Everything is drawn from a seeded random generator, so a build is repeatable.
@@ -205,8 +205,12 @@ def _sessions_copy(rng: random.Random, plans: Sequence[Any], total: int) -> None
     from django.core.management.color import no_style
     from django.db import connection, transaction
 
-    from sessions.models import Session, SessionExercise, SessionSet
-    from users.models import User
+    from sessions.models import (
+        PatientSyncState,
+        Session,
+        SessionExercise,
+        SessionSet,
+    )
 
     items_by_plan: dict[Any, list[Any]] = {plan.pk: [] for plan in plans}
     for plan in plans:
@@ -308,8 +312,12 @@ def _sessions_copy(rng: random.Random, plans: Sequence[Any], total: int) -> None
             no_style(), [SessionExercise, SessionSet]
         ):
             cursor.execute(sql)
-        for patient_id, revision in revisions:
-            User.objects.filter(pk=patient_id).update(sync_revision=revision)
+        PatientSyncState.objects.bulk_create(
+            [PatientSyncState(patient_id=pk, revision=n) for pk, n in revisions],
+            update_conflicts=True,
+            unique_fields=["patient"],
+            update_fields=["revision"],
+        )
     _log(
         f"copied {len(session_rows)} sessions, {len(exercise_rows)} exercises, "
         f"{len(set_rows)} sets"
@@ -336,7 +344,8 @@ def _copy(
 # ---------------------------------------------------------------------------
 def fixtures(*, patients: int) -> dict[str, Any]:
     """What the load scripts need, for ``patients`` patients drawn across the data set."""
-    from django.db.models import Count
+    from django.db.models import Count, Value
+    from django.db.models.functions import Coalesce
     from rest_framework_simplejwt.tokens import AccessToken
 
     from common.models import Status
@@ -349,7 +358,8 @@ def fixtures(*, patients: int) -> dict[str, Any]:
             role=User.Role.PATIENT, email__endswith="@bench.rehabit.dev"
         )
         .order_by("email")
-        .only("pk", "sync_revision")
+        .annotate(sync_revision=Coalesce("sync_state__revision", Value(0)))
+        .only("pk")
     )
     step = max(len(users) // patients, 1)
     chosen = users[::step][:patients]

@@ -14,7 +14,15 @@ from common.models import Dosage, TimeStamped
 from exercises.models import Exercise, Routine, RoutineItem
 from users.models import User
 
-__all__ = ["Patient", "Plan", "PlanItem", "Session", "SessionExercise", "SessionSet"]
+__all__ = [
+    "Patient",
+    "PatientSyncState",
+    "Plan",
+    "PlanItem",
+    "Session",
+    "SessionExercise",
+    "SessionSet",
+]
 
 PAIN_SCALE = [MinValueValidator(0), MaxValueValidator(10)]
 
@@ -119,6 +127,32 @@ class PlanItem(Dosage):
 
     def __str__(self) -> str:
         return f"{self.plan_id} #{self.order}"
+
+
+class PatientSyncState(models.Model):
+    """One patient's session-log change counter: the latest revision handed out.
+
+    Created by the patient's first session write (no row: 0) and bumped by the session
+    services under the patient's row lock, so revisions grow in commit order
+    (sessions/services/logs.py, docs/sync.md).
+    """
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="sync_state",
+    )
+    revision = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Last change number of this patient's session logs (the sync cursor).",
+    )
+
+    class Meta:
+        verbose_name = "patient sync state"
+
+    def __str__(self) -> str:
+        return f"{self.patient_id} at revision {self.revision}"
 
 
 class Session(models.Model):

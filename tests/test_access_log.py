@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sessions.models import Plan, Session
+from sessions.models import PatientSyncState, Plan, Session
 from tests.conftest import client_for
 from tests.factories import (
     AdminFactory,
@@ -50,7 +50,7 @@ def patients() -> dict[str, User]:
             plan = PlanFactory(patient=patient)
             PlanItemFactory(plan=plan)
             SessionFactory(patient=patient, plan=plan)
-        User.objects.filter(pk=patient.pk).update(sync_revision=10_000)
+        PatientSyncState.objects.create(patient=patient, revision=10_000)
     return cast
 
 

@@ -45,7 +45,14 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from common.models import Status
 from config.api.exceptions import PROBLEM_CONTENT_TYPE
 from exercises.models import Exercise, Routine
-from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
+from sessions.models import (
+    PatientSyncState,
+    Plan,
+    PlanItem,
+    Session,
+    SessionExercise,
+    SessionSet,
+)
 from tests.conftest import client_for
 from tests.factories import (
     AdminFactory,
@@ -188,8 +195,8 @@ def world() -> World:
         pain_after=None,
         effort=None,
     )
-    User.objects.filter(pk=patient_a.pk).update(sync_revision=2)
-    User.objects.filter(pk=patient_b.pk).update(sync_revision=1)
+    PatientSyncState.objects.create(patient=patient_a, revision=2)
+    PatientSyncState.objects.create(patient=patient_b, revision=1)
 
     return World(
         users={

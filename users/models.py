@@ -42,11 +42,6 @@ class User(AbstractUser):
         help_text="IANA time zone, used to group the user's sessions by day and week.",
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
-    sync_revision = models.PositiveBigIntegerField(
-        default=0,
-        editable=False,
-        help_text="Last change number of this patient's session logs (the sync cursor).",
-    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

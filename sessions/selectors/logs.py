@@ -12,12 +12,13 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from drf_spectacular.drainage import set_override
 
 from common.filters import FilterSet
-from sessions.models import Session, SessionExercise, SessionSet
+from sessions.models import PatientSyncState, Session, SessionExercise, SessionSet
 from users.models import User
 from users.selectors import patient_list
 
@@ -26,6 +27,7 @@ __all__ = [
     "PATIENT_REQUIRED_FOR_SYNC",
     "SessionFilterSet",
     "is_sync",
+    "patient_sync_revision",
     "session_browse_cursor",
     "session_children_rows",
     "session_get",
@@ -118,7 +120,18 @@ def session_sync_revision(*, user: User, patient_id: Any = None) -> int | None:
         patients = patient_list(user=user).filter(pk=patient_id)
     else:
         return None
-    return patients.values_list("sync_revision", flat=True).first()
+    current = Coalesce("sync_state__revision", Value(0))
+    return patients.annotate(current=current).values_list("current", flat=True).first()
+
+
+def patient_sync_revision(*, patient_id: Any) -> int:
+    """A patient's latest session-log change number, 0 before the first write (one query)."""
+    revision = (
+        PatientSyncState.objects.filter(patient_id=patient_id)
+        .values_list("revision", flat=True)
+        .first()
+    )
+    return revision or 0
 
 
 def is_sync(filters: Mapping[str, Any]) -> bool:

@@ -1,9 +1,9 @@
 """Writes to session logs: idempotent upload, conditional edit, delete leaving a tombstone.
 
-Every write starts by locking the patient's row (``SELECT ... FOR UPDATE`` on
-``users_user``), so one patient's writes are serialized: the existence check of an upload
+Every write starts by locking the patient's sync counter (``PatientSyncState``, one row
+per patient, created by the first write), so one patient's writes are serialized: the existence check of an upload
 cannot race with a concurrent identical upload, and the revision each write takes
-(``User.sync_revision + 1``, stored on the session) grows in commit order. That is what
+(``PatientSyncState.revision + 1``, stored on the session) grows in commit order. That is what
 makes ``GET sessions/?updated_since=<revision>`` a gap-free change feed: a reader never
 sees revision N+1 committed before revision N.
 
@@ -23,12 +23,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from common.models import Status
 from exercises.models import Exercise
-from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
+from sessions.models import (
+    PatientSyncState,
+    Plan,
+    PlanItem,
+    Session,
+    SessionExercise,
+    SessionSet,
+)
 from sessions.signals import session_changed
 from users.models import User
 
@@ -132,16 +139,28 @@ def upload_hash(data: Mapping[str, Any]) -> str:
 
 
 def _lock_patient(patient_id: Any) -> int:
-    """Lock the patient's row until the transaction ends; return their current revision."""
-    return int(
-        User.objects.select_for_update()
-        .values_list("sync_revision", flat=True)
-        .get(pk=patient_id)
-    )
+    """Lock the patient's sync counter until the transaction ends; return its revision.
+
+    One statement, creating the counter on the patient's first write (revision 0): an
+    upsert whose no-op update locks the row and, under READ COMMITTED, returns the
+    latest committed value even after waiting for another writer (a plain SELECT in
+    the same statement would return the value of its snapshot, taken before the wait).
+    """
+    table = PatientSyncState._meta.db_table
+    key = PatientSyncState._meta.get_field("patient")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{table}" ("patient_id", "revision") VALUES (%s, 0) '
+            f'ON CONFLICT ("patient_id") DO UPDATE SET "revision" = "{table}"."revision" '
+            'RETURNING "revision"',
+            [key.get_db_prep_value(patient_id, connection)],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _store_revision(patient_id: Any, revision: int) -> None:
-    User.objects.filter(pk=patient_id).update(sync_revision=revision)
+    """Set the patient's counter (locked by _lock_patient in this transaction)."""
+    PatientSyncState.objects.filter(patient_id=patient_id).update(revision=revision)
 
 
 def _check_references(

@@ -23,6 +23,7 @@ from bench.run import scenarios
 from bench.views import ceiling
 from common.models import Status
 from sessions.models import Plan, Session, SessionSet
+from sessions.selectors.logs import patient_sync_revision
 from tests.factories import ExerciseFactory, MuscleFactory
 from users.models import User
 
@@ -72,7 +73,7 @@ def test_data_set_is_what_the_upload_service_would_have_written(small_data_set):
         assert len(sessions) == 10
         # The change feed: revisions 1..n in time order, the patient's cursor at n.
         assert [s.revision for s in sessions] == list(range(1, 11))
-        assert patient.sync_revision == 10
+        assert patient_sync_revision(patient_id=patient.pk) == 10
         assert [s.started_at for s in sessions] == sorted(
             s.started_at for s in sessions
         )

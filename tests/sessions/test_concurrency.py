@@ -22,6 +22,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from sessions.models import Session, SessionExercise
+from sessions.selectors.logs import patient_sync_revision
 from tests.factories import ExerciseFactory, PatientFactory
 from users.models import User
 
@@ -109,8 +110,7 @@ def test_simultaneous_retries_store_one_session():
     assert all(data == bodies[0] for data in bodies)
     assert Session.objects.count() == 1
     assert SessionExercise.objects.count() == 1
-    patient.refresh_from_db()
-    assert patient.sync_revision == 1
+    assert patient_sync_revision(patient_id=patient.pk) == 1
 
 
 def test_simultaneous_different_bodies_with_one_id_store_one_and_conflict_the_rest():
@@ -158,8 +158,7 @@ def test_simultaneous_new_sessions_get_distinct_consecutive_revisions():
     assert {response.status_code for response in responses} == {201}
     revisions = sorted(response.json()["revision"] for response in responses)
     assert revisions == list(range(1, THREADS + 1))
-    patient.refresh_from_db()
-    assert patient.sync_revision == THREADS
+    assert patient_sync_revision(patient_id=patient.pk) == THREADS
 
 
 def test_simultaneous_edits_with_one_etag_let_exactly_one_through():

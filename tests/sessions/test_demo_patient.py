@@ -12,6 +12,7 @@ from django.core.management import call_command
 from sessions import demo as patient_demo
 from sessions.models import Plan, Session, SessionExercise, SessionSet
 from sessions.progress import local_today, progress_get
+from sessions.selectors.logs import patient_sync_revision
 from tests.exercises.test_demo import database_state
 from users.models import CareRelationship, User
 
@@ -95,7 +96,7 @@ def test_demo_sessions_cover_the_weeks_with_a_couple_missed(loaded):
     assert all(s.plan_id == plan.pk for s in sessions)
     # Uploaded through the sync service: revisions 1..10, one per upload.
     assert [s.revision for s in sessions] == list(range(1, 11))
-    assert patient.sync_revision == 10
+    assert patient_sync_revision(patient_id=patient.pk) == 10
     assert all(s.upload_hash and s.ended_at > s.started_at for s in sessions)
 
 

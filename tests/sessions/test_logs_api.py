@@ -20,8 +20,12 @@ from sessions.api.serializers import (
     TOO_OLD,
     SessionSerializer,
 )
-from sessions.models import Session, SessionExercise, SessionSet
-from sessions.selectors.logs import CURSOR_AHEAD, PATIENT_REQUIRED_FOR_SYNC
+from sessions.models import PatientSyncState, Session, SessionExercise, SessionSet
+from sessions.selectors.logs import (
+    CURSOR_AHEAD,
+    PATIENT_REQUIRED_FOR_SYNC,
+    patient_sync_revision,
+)
 from sessions.services.logs import (
     CONFLICT_DELETED,
     CONFLICT_OTHER_BODY,
@@ -167,8 +171,7 @@ def test_upload_stores_session_with_exercises_and_sets(
     assert response["ETag"] == f'"{body["id"]}-1"'
     assert response["Location"] == detail_url(body["id"])
     assert counts() == (1, 2, 3)
-    patient.refresh_from_db()
-    assert patient.sync_revision == 1
+    assert patient_sync_revision(patient_id=patient.pk) == 1
 
 
 def test_upload_retry_returns_stored_session_with_200_and_no_duplicate(
@@ -792,8 +795,7 @@ def test_edit_with_current_etag_applies_and_returns_new_etag(
     assert data["pain_before"] == 5  # untouched
     assert len(data["exercises"]) == 2  # untouched
     assert response["ETag"] == f'"{body["id"]}-2"'
-    patient.refresh_from_db()
-    assert patient.sync_revision == 2
+    assert patient_sync_revision(patient_id=patient.pk) == 2
 
 
 def test_edit_without_if_match_is_428(patient_client, body):
@@ -1144,8 +1146,7 @@ def test_answers_are_what_the_session_serializer_gives(patient, patient_client):
     SessionExerciseFactory(session=sessions[1], status="skipped", pain_during=4)
     SessionSetFactory(session_exercise=partial, side="right", load="2 kg")
     tombstone = SessionFactory(patient=patient, deleted_at=timezone.now())
-    patient.sync_revision = 1000
-    patient.save()
+    PatientSyncState.objects.create(patient=patient, revision=1000)
 
     synced = patient_client.get(URL, {"updated_since": "0"}).json()["results"]
     listed = patient_client.get(URL).json()["results"]
@@ -1180,7 +1181,7 @@ def test_list_query_count_does_not_grow_with_rows(
 ):
     _sessions_with_children(patient, count)
 
-    # 1 savepoint (ATOMIC_REQUESTS), 1 sync_revision, 1 page of sessions,
+    # 1 savepoint (ATOMIC_REQUESTS), 1 sync counter, 1 page of sessions,
     # 1 exercises (+ exercise join), 1 sets, 1 release savepoint.
     with django_assert_num_queries(6):
         response = patient_client.get(URL)
@@ -1193,10 +1194,9 @@ def test_sync_list_query_count_does_not_grow_with_rows(
     patient, patient_client, django_assert_num_queries, count
 ):
     _sessions_with_children(patient, count)
-    patient.sync_revision = 1000
-    patient.save()
+    PatientSyncState.objects.create(patient=patient, revision=1000)
 
-    # savepoint, sync_revision (cursor check), page, exercises, sets, release.
+    # savepoint, sync counter (cursor check), page, exercises, sets, release.
     with django_assert_num_queries(6):
         response = patient_client.get(URL, {"updated_since": "0"})
 

@@ -10,7 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from sessions.models import Session, SessionExercise, SessionSet
+from sessions.models import PatientSyncState, Session, SessionExercise, SessionSet
+from sessions.selectors.logs import patient_sync_revision
 from sessions.services.logs import (
     CONFLICT_DELETED,
     CONFLICT_OTHER_BODY,
@@ -103,8 +104,7 @@ def test_upload_hash_changes_with_content_and_order_of_exercises(item, started):
 def test_upload_creates_session_children_and_takes_next_revision(
     patient, item, started
 ):
-    patient.sync_revision = 7
-    patient.save()
+    PatientSyncState.objects.create(patient=patient, revision=7)
 
     session, created = session_upload(patient=patient, data=data_for(item, started))
 
@@ -113,8 +113,7 @@ def test_upload_creates_session_children_and_takes_next_revision(
     assert session.upload_hash == upload_hash(data_for(item, started, id=session.pk))
     assert SessionExercise.objects.get().plan_item == item
     assert SessionSet.objects.get().reps == 10
-    patient.refresh_from_db()
-    assert patient.sync_revision == 8
+    assert patient_sync_revision(patient_id=patient.pk) == 8
 
 
 def test_upload_retry_returns_stored_session_without_new_revision(
@@ -128,8 +127,7 @@ def test_upload_retry_returns_stored_session_without_new_revision(
     assert created is False
     assert again.pk == first.pk
     assert Session.objects.count() == 1
-    patient.refresh_from_db()
-    assert patient.sync_revision == 1
+    assert patient_sync_revision(patient_id=patient.pk) == 1
 
 
 def test_upload_same_id_other_body_raises_conflict(patient, item, started):
@@ -178,8 +176,7 @@ def test_upload_with_bad_references_writes_nothing(patient, item, started):
 
     assert list(excinfo.value.message_dict) == ["exercises.0.plan_item"]
     assert Session.objects.count() == 0
-    patient.refresh_from_db()
-    assert patient.sync_revision == 0
+    assert patient_sync_revision(patient_id=patient.pk) == 0
 
 
 # ---------------------------------------------------------------------------
@@ -293,8 +290,7 @@ def test_delete_makes_a_tombstone_with_a_new_revision(patient, item, started):
     assert tombstone.is_deleted
     assert SessionExercise.objects.count() == 0
     assert SessionSet.objects.count() == 0
-    patient.refresh_from_db()
-    assert patient.sync_revision == 2
+    assert patient_sync_revision(patient_id=patient.pk) == 2
 
 
 def test_delete_with_stale_etag_raises(patient, item, started):
