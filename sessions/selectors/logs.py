@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from drf_spectacular.drainage import set_override
 
 from common.filters import FilterSet
 from sessions.models import PatientSyncState, Session, SessionExercise, SessionSet
@@ -49,24 +48,12 @@ MAX_REVISION = 2**63 - 1
 
 
 class RevisionFilter(django_filters.Filter):
-    """A whole, non-negative change number (django-filter's NumberFilter takes decimals)."""
+    """A whole, non-negative change number (django-filter's NumberFilter takes decimals).
+
+    Its schema (int64, the bounds) is stated in sessions/api/openapi/logs.py.
+    """
 
     field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The schema states the bounds the form field enforces (400 outside them).
-        set_override(
-            self,
-            "field",
-            {
-                "type": "integer",
-                "format": "int64",
-                "minimum": self.extra.get("min_value", 0),
-                "maximum": self.extra.get("max_value", MAX_REVISION),
-                "description": self.extra.get("help_text", ""),
-            },
-        )
 
 
 class SessionFilterSet(FilterSet):

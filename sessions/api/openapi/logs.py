@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -27,7 +28,23 @@ from sessions.api.serializers.logs import (
     SessionTombstoneSerializer,
     SessionUpdateSerializer,
 )
+from sessions.selectors.logs import SessionFilterSet
 from sessions.services.logs import ENDED_BEFORE_STARTED
+
+# The change-number filter (`updated_since`): the bounds its form field enforces (400
+# outside them) and its help text.
+_UPDATED_SINCE = SessionFilterSet.base_filters["updated_since"]
+set_override(
+    _UPDATED_SINCE,
+    "field",
+    {
+        "type": "integer",
+        "format": "int64",
+        "minimum": _UPDATED_SINCE.extra["min_value"],
+        "maximum": _UPDATED_SINCE.extra["max_value"],
+        "description": _UPDATED_SINCE.extra["help_text"],
+    },
+)
 
 EXAMPLE_SESSION_ID = "0b7c1d2e-3f40-4a51-8b62-7c8d9e0f1a2b"
 EXAMPLE_PLAN_ID = "5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e"
