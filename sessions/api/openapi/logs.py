@@ -21,6 +21,7 @@ from config.api.schema import (
     problem_responses,
 )
 from sessions.api.errors import PreconditionRequiredError
+from sessions.api.openapi import response_example
 from sessions.api.permissions import ONLY_PATIENTS_WRITE
 from sessions.api.serializers.logs import (
     SessionCreateSerializer,
@@ -305,18 +306,8 @@ SESSION_SCHEMA = extend_schema_view(
             **problem_responses(400, 401, 429),
         },
         examples=[
-            OpenApiExample(
-                "A session (browse or sync)",
-                value=SESSION_BODY,
-                response_only=True,
-                status_codes=["200"],
-            ),
-            OpenApiExample(
-                "A tombstone (sync only)",
-                value=TOMBSTONE_BODY,
-                response_only=True,
-                status_codes=["200"],
-            ),
+            response_example("A session (browse or sync)", SESSION_BODY),
+            response_example("A tombstone (sync only)", TOMBSTONE_BODY),
         ],
     ),
     retrieve=extend_schema(
@@ -334,11 +325,7 @@ SESSION_SCHEMA = extend_schema_view(
             304: NOT_MODIFIED,
             **problem_responses(401, 404, 429),
         },
-        examples=[
-            OpenApiExample(
-                "Session", value=SESSION_BODY, response_only=True, status_codes=["200"]
-            )
-        ],
+        examples=[response_example("Session", SESSION_BODY)],
     ),
     create=extend_schema(
         tags=["sessions"],
@@ -377,18 +364,8 @@ SESSION_SCHEMA = extend_schema_view(
         },
         examples=[
             OpenApiExample("Upload", value=UPLOAD_BODY, request_only=True),
-            OpenApiExample(
-                "Stored (201)",
-                value=SESSION_BODY,
-                response_only=True,
-                status_codes=["201"],
-            ),
-            OpenApiExample(
-                "Retry of a stored upload (200)",
-                value=SESSION_BODY,
-                response_only=True,
-                status_codes=["200"],
-            ),
+            response_example("Stored (201)", SESSION_BODY, 201),
+            response_example("Retry of a stored upload (200)", SESSION_BODY),
         ],
     ),
     partial_update=extend_schema(

@@ -11,6 +11,7 @@ from config.api.schema import (
     problem_response,
     problem_responses,
 )
+from sessions.api.openapi import response_example
 from sessions.api.serializers.plans import (
     PlanCreateSerializer,
     PlanSerializer,
@@ -183,11 +184,7 @@ PLAN_SCHEMA = extend_schema_view(
             304: NOT_MODIFIED,
             **problem_responses(400, 401),
         },
-        examples=[
-            OpenApiExample(
-                "Plans", value=PLAN_EXAMPLE, response_only=True, status_codes=["200"]
-            )
-        ],
+        examples=[response_example("Plans", PLAN_EXAMPLE)],
     ),
     retrieve=extend_schema(
         summary="Read a plan",
@@ -199,11 +196,7 @@ PLAN_SCHEMA = extend_schema_view(
             304: NOT_MODIFIED,
             **problem_responses(401, 404),
         },
-        examples=[
-            OpenApiExample(
-                "A plan", value=PLAN_EXAMPLE, response_only=True, status_codes=["200"]
-            )
-        ],
+        examples=[response_example("A plan", PLAN_EXAMPLE)],
     ),
     create=extend_schema(
         summary="Prescribe a routine",
@@ -221,12 +214,7 @@ PLAN_SCHEMA = extend_schema_view(
         responses={201: PlanSerializer, **problem_responses(401, 403, s400=CREATE_400)},
         examples=[
             OpenApiExample("Prescription", value=CREATE_REQUEST, request_only=True),
-            OpenApiExample(
-                "Created plan",
-                value=PLAN_EXAMPLE,
-                response_only=True,
-                status_codes=["201"],
-            ),
+            response_example("Created plan", PLAN_EXAMPLE, 201),
         ],
     ),
     partial_update=extend_schema(
@@ -250,12 +238,7 @@ PLAN_SCHEMA = extend_schema_view(
         examples=[
             OpenApiExample("Dosage tweak", value=UPDATE_REQUEST, request_only=True),
             OpenApiExample("Pause", value=PAUSE_REQUEST, request_only=True),
-            OpenApiExample(
-                "Adjusted plan",
-                value=PLAN_EXAMPLE,
-                response_only=True,
-                status_codes=["200"],
-            ),
+            response_example("Adjusted plan", PLAN_EXAMPLE),
         ],
     ),
 )

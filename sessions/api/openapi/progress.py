@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
 
 from config.api.schema import problem_responses
+from sessions.api.openapi import response_example
 from sessions.api.serializers.progress import ProgressSerializer
 
 PROGRESS_EXAMPLE = {
@@ -82,13 +82,6 @@ PROGRESS_SCHEMA = extend_schema_view(
             ),
         ],
         responses={200: ProgressSerializer, **problem_responses(400, 401, 403, 404)},
-        examples=[
-            OpenApiExample(
-                "Two weeks",
-                value=PROGRESS_EXAMPLE,
-                response_only=True,
-                status_codes=["200"],
-            )
-        ],
+        examples=[response_example("Two weeks", PROGRESS_EXAMPLE)],
     )
 )

@@ -225,6 +225,32 @@ class PlanItemAdjustmentSerializer(PlanDosageInputSerializer):
     id = serializers.IntegerField(help_text="Id of the plan item to adjust.")
 
 
+def _days_field(help_text: str) -> serializers.ListField:
+    """ISO weekdays 1-7 (at most seven; the service checks that each comes once)."""
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        required=False,
+        max_length=7,
+        help_text=help_text,
+    )
+
+
+def _times_field(help_text: str) -> serializers.IntegerField:
+    """Sessions per week, 1-21, or null."""
+    return serializers.IntegerField(
+        min_value=1, max_value=21, required=False, allow_null=True, help_text=help_text
+    )
+
+
+def _note_field() -> serializers.CharField:
+    return serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Note to the patient.",
+    )
+
+
 class PlanCreateSerializer(StrictTypesMixin, serializers.Serializer):
     patient = serializers.UUIDField(
         source="patient_id", help_text="User id of one of your patients."
@@ -245,25 +271,13 @@ class PlanCreateSerializer(StrictTypesMixin, serializers.Serializer):
     end_date = serializers.DateField(
         required=False, allow_null=True, help_text="Last day; omit for open-ended."
     )
-    days_of_week = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7),
-        required=False,
-        max_length=7,
-        help_text="ISO weekdays (1 = Monday ... 7 = Sunday), each once. Give this or times_per_week.",
+    days_of_week = _days_field(
+        "ISO weekdays (1 = Monday ... 7 = Sunday), each once. Give this or times_per_week."
     )
-    times_per_week = serializers.IntegerField(
-        min_value=1,
-        max_value=21,
-        required=False,
-        allow_null=True,
-        help_text="Sessions per week (1-21) on any days. Give this or days_of_week.",
+    times_per_week = _times_field(
+        "Sessions per week (1-21) on any days. Give this or days_of_week."
     )
-    note = serializers.CharField(
-        max_length=2000,
-        required=False,
-        allow_blank=True,
-        help_text="Note to the patient.",
-    )
+    note = _note_field()
     items = PlanItemOverrideSerializer(
         many=True,
         required=False,
@@ -281,25 +295,9 @@ class PlanUpdateSerializer(StrictTypesMixin, serializers.Serializer):
     end_date = serializers.DateField(
         required=False, allow_null=True, help_text="Last day, or null for open-ended."
     )
-    days_of_week = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7),
-        required=False,
-        max_length=7,
-        help_text="ISO weekdays, each once; replaces times_per_week.",
-    )
-    times_per_week = serializers.IntegerField(
-        min_value=1,
-        max_value=21,
-        required=False,
-        allow_null=True,
-        help_text="Sessions per week (1-21); replaces days_of_week.",
-    )
-    note = serializers.CharField(
-        max_length=2000,
-        required=False,
-        allow_blank=True,
-        help_text="Note to the patient.",
-    )
+    days_of_week = _days_field("ISO weekdays, each once; replaces times_per_week.")
+    times_per_week = _times_field("Sessions per week (1-21); replaces days_of_week.")
+    note = _note_field()
     items = PlanItemAdjustmentSerializer(
         many=True,
         required=False,
