@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 BLANK_PARAMETER = "Give a value, or leave the parameter out."
 
 
-class FilterSet(django_filters.FilterSet):
+class FilterSet(django_filters.FilterSet):  # type: ignore[misc]  # no stubs
     """A FilterSet whose typed parameters (ids, dates, numbers, choices) cannot be blank."""
 
     # Filters whose value is documented as a plain string: blank is a valid value.
@@ -48,7 +48,7 @@ class FilterSet(django_filters.FilterSet):
         ]
 
         def clean(form: forms.Form) -> dict[str, Any] | None:
-            cleaned = form_class.clean(form)
+            cleaned: dict[str, Any] | None = form_class.clean(form)
             for name in strict:
                 raw = form.data.get(name)
                 if isinstance(raw, str) and not raw.strip():
@@ -60,7 +60,7 @@ class FilterSet(django_filters.FilterSet):
         return type(form_class.__name__, (form_class,), {"clean": clean})
 
 
-class UtcIsoDateTimeField(IsoDateTimeField):
+class UtcIsoDateTimeField(IsoDateTimeField):  # type: ignore[misc]  # no stubs
     """An ISO 8601 date-time converted to UTC; one that UTC cannot hold is invalid."""
 
     def to_python(self, value: Any) -> dt.datetime | None:
@@ -75,7 +75,7 @@ class UtcIsoDateTimeField(IsoDateTimeField):
             ) from None
 
 
-class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):  # type: ignore[misc]  # no stubs
     """django-filter's ISO 8601 filter, with the value in UTC before it reaches the database."""
 
     field_class = UtcIsoDateTimeField

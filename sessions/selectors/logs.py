@@ -47,7 +47,7 @@ CURSOR_AHEAD = (
 MAX_REVISION = 2**63 - 1
 
 
-class RevisionFilter(django_filters.Filter):
+class RevisionFilter(django_filters.Filter):  # type: ignore[misc]  # no stubs
     """A whole, non-negative change number (django-filter's NumberFilter takes decimals).
 
     Its schema (int64, the bounds) is stated in sessions/api/openapi/logs.py.
@@ -108,7 +108,10 @@ def session_sync_revision(*, user: User, patient_id: Any = None) -> int | None:
     else:
         return None
     current = Coalesce("sync_state__revision", Value(0))
-    return patients.annotate(current=current).values_list("current", flat=True).first()
+    latest: int | None = (
+        patients.annotate(current=current).values_list("current", flat=True).first()
+    )
+    return latest
 
 
 def patient_sync_revision(*, patient_id: Any) -> int:
@@ -193,7 +196,8 @@ def session_list(
             )
         queryset = queryset.order_by("revision")
     # The children come from session_children_rows(), for the page only.
-    return queryset
+    result: QuerySet[Session] = queryset
+    return result
 
 
 def session_children_rows(
