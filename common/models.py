@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -73,15 +77,22 @@ class Reviewable(TimeStamped):
 
 
 SMALL_COUNT = [MinValueValidator(1), MaxValueValidator(100)]
+AMOUNT_FIELDS = ("reps", "steps", "seconds")
+# The one message of the one-amount rule, for the admin, the API and the importers.
+ONE_AMOUNT = "Give one of reps, steps and seconds, not more than one."
 SECONDS = [MinValueValidator(1), MaxValueValidator(3600)]
 
 
 class Dosage(models.Model):
     """How much of an exercise to do: sets of reps, steps or seconds, per side or not.
 
-    Exactly one of reps, steps and seconds is set (a check constraint in each concrete
-    model enforces it).
+    One of reps, steps and seconds is set (none at all where ``amount_required`` is
+    off): ``check_amounts`` states the rule, ``clean()`` applies it (so every ModelForm
+    and ``full_clean()`` call it) and a check constraint in each concrete model backs it.
     """
+
+    # Whether a dosage without any amount is valid (an exercise's default may be empty).
+    amount_required: ClassVar[bool] = True
 
     sets = models.PositiveSmallIntegerField(default=1, validators=SMALL_COUNT)
     reps = models.PositiveSmallIntegerField(
@@ -95,7 +106,10 @@ class Dosage(models.Model):
     )
     per_side = models.BooleanField(
         default=False,
-        help_text="The amount is done on each side (or in each direction), e.g. 5 steps right then 5 left.",
+        help_text=(
+            "The amount is done on each side (or in each direction), "
+            "e.g. 5 steps right then 5 left."
+        ),
     )
     hold_seconds = models.PositiveSmallIntegerField(
         null=True,
@@ -125,6 +139,27 @@ class Dosage(models.Model):
     SECONDS_PER_REP = 3
     SECONDS_PER_STEP = 2
     DEFAULT_REST_SECONDS = 30
+
+    @classmethod
+    def check_amounts(
+        cls, values: Mapping[str, Any], *, required: bool | None = None
+    ) -> None:
+        """Raise ValidationError(ONE_AMOUNT) unless ``values`` give one amount at most
+        (exactly one when required; ``amount_required`` by default).
+
+        The error is keyed by each amount given, or by ``reps`` when none is.
+        """
+        given = [name for name in AMOUNT_FIELDS if values.get(name) is not None]
+        if required is None:
+            required = cls.amount_required
+        if len(given) > 1 or (required and not given):
+            error = ValidationError(ONE_AMOUNT, code="one_amount")
+            raise ValidationError({name: [error] for name in given or ["reps"]})
+
+    def clean(self) -> None:
+        super().clean()
+        # Keyed by field, so full_clean() skips the check constraint saying the same.
+        self.check_amounts({name: getattr(self, name) for name in AMOUNT_FIELDS})
 
     @staticmethod
     def one_amount_constraint(name: str) -> models.CheckConstraint:

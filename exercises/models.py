@@ -82,6 +82,8 @@ class Condition(Taxonomy):
 class Exercise(Reviewable, Dosage):
     """A library exercise. Its Dosage fields are the default dosage (all amounts empty: none)."""
 
+    amount_required = False  # no default dosage is fine
+
     class Difficulty(models.TextChoices):
         BEGINNER = "beginner", "Beginner"
         INTERMEDIATE = "intermediate", "Intermediate"

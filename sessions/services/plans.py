@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 
+from common.models import ONE_AMOUNT as ONE_AMOUNT  # re-exported: the API quotes it
 from common.models import Status
 from exercises.selectors import routine_visible
 from sessions.models import Plan, PlanItem
@@ -42,7 +43,6 @@ PLAN_ENDED = "This plan has ended and can no longer be changed."
 NOT_ROUTINE_ITEM = "Not an item of this routine."
 NOT_PLAN_ITEM = "Not an item of this plan."
 DUPLICATE_ITEM = "This item is listed more than once."
-ONE_AMOUNT = "Give only one of reps, steps and seconds."
 
 AMOUNT_FIELDS = ("reps", "steps", "seconds")
 # Fields of a plan item a clinician may tweak (at prescription or afterwards).
@@ -115,10 +115,8 @@ def plan_schedule_validate(
 
 def _apply_item_changes(item: PlanItem, changes: Mapping[str, Any]) -> None:
     """Set the adjustable fields given; an amount (reps, steps or seconds) replaces the other two."""
-    given_amounts = [f for f in AMOUNT_FIELDS if changes.get(f) is not None]
-    if len(given_amounts) > 1:
-        raise ValidationError({given_amounts[1]: [ONE_AMOUNT]})
-    if given_amounts:
+    PlanItem.check_amounts(changes, required=False)
+    if any(changes.get(field) is not None for field in AMOUNT_FIELDS):
         for field in AMOUNT_FIELDS:
             setattr(item, field, None)
     for field in ADJUSTABLE_ITEM_FIELDS:
