@@ -28,6 +28,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from common.admin import ReadOnlyAdminMixin, user_label
 from users.models import CareRelationship, PatientAccessLog, User
 
 EMAIL_TAKEN = "A user with this email address already exists."
@@ -153,7 +154,7 @@ class UserAdmin(DjangoUserAdmin):
             (
                 (
                     reverse("admin:users_carerelationship_change", args=[link.pk]),
-                    _label(getattr(link, other)),
+                    user_label(getattr(link, other), ERASED),
                 )
                 for link in links
             ),
@@ -207,7 +208,7 @@ class CareRelationshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientAccessLog)
-class PatientAccessLogAdmin(admin.ModelAdmin):
+class PatientAccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who read which patient's data, when, and what: readable, never editable."""
 
     list_display = ("created_at", "actor_display", "patient_display", "action", "path")
@@ -225,25 +226,10 @@ class PatientAccessLogAdmin(admin.ModelAdmin):
     readonly_fields = fields
     show_full_result_count = False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description="reader", ordering="actor__email")
     def actor_display(self, obj: PatientAccessLog) -> str:
-        return _label(obj.actor) if obj.actor_id else ERASED
+        return user_label(obj.actor, ERASED)
 
     @admin.display(description="patient", ordering="patient__email")
     def patient_display(self, obj: PatientAccessLog) -> str:
-        return _label(obj.patient) if obj.patient_id else ERASED
-
-
-def _label(user: User | None) -> str:
-    if user is None:
-        return ERASED
-    return f"{user.name} <{user.email}>" if user.name else user.email
+        return user_label(obj.patient, ERASED)
