@@ -1,7 +1,7 @@
 """Demo patient: in the demo clinician's care, the demo routine prescribed, ~4 weeks logged.
 
 ``manage.py load_demo`` calls ``demo_patient_load`` after the library and the staff
-logins (exercises.demo), so a mobile developer can log in as the patient and see
+logins (exercises.demo, users.demo), so a mobile developer can log in as the patient and see
 real-looking data at once, and the demo clinician sees a patient in the admin.
 
 Like the other development logins it is only created when DEBUG is on and logins are
@@ -29,31 +29,30 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from common.demo import DemoReport, DemoUser
 from common.models import Status
-from exercises.demo import (
-    CLINICIAN,
-    FORWARD_BACK_WALK,
-    LATERAL_WALK,
-    ROUTINES,
-    SQUAT,
-    DemoReport,
-    DemoUser,
-)
+from exercises.demo_content import FORWARD_BACK_WALK, LATERAL_WALK, ROUTINES, SQUAT
 from exercises.models import Routine
 from sessions.models import Plan, Session, SessionExercise, SessionSet
 from sessions.progress import local_today
 from sessions.services.logs import session_upload
 from sessions.services.plans import plan_prescribe
+from users.demo import CLINICIAN, demo_user_sync
 from users.models import CareRelationship, User
 from users.services import care_link
 
 if TYPE_CHECKING:
     from sessions.models import PlanItem
 
-PATIENT = DemoUser(
-    "patient", "patient@rehabit.dev", "rehabit-patient", "Demo Patient", "patient"
-)
 PATIENT_TIMEZONE = "Europe/London"
+PATIENT = DemoUser(
+    "patient",
+    "patient@rehabit.dev",
+    "rehabit-patient",
+    "Demo Patient",
+    "patient",
+    timezone=PATIENT_TIMEZONE,
+)
 ROUTINE_SLUG = ROUTINES[0].slug  # "glute-activation-lower-back"
 PLAN_DAYS = (1, 3, 5)  # ISO: Monday, Wednesday, Friday
 PLAN_WEEKS = 4
@@ -109,12 +108,9 @@ class _DemoPatientLoader:
         if clinician is None:
             self.report.logins_note = NO_CLINICIAN
             return
-        if self.patient is None:
-            patient = self._create_patient()
-        else:
-            patient = self.patient
-            if self.reset:
-                self._restore_patient(patient)
+        patient = demo_user_sync(
+            PATIENT, user=self.patient, reset=self.reset, report=self.report
+        )
         self.report.logins.append(PATIENT)
         if not CareRelationship.objects.filter(
             clinician=clinician, patient=patient
@@ -130,39 +126,6 @@ class _DemoPatientLoader:
             self.report.logins_note = NO_ROUTINE
             return
         self._upload_sessions(patient, plan, today)
-
-    # -- the account ------------------------------------------------------------
-    def _wanted(self) -> dict[str, Any]:
-        return {
-            "name": PATIENT.name,
-            "role": User.Role.PATIENT,
-            "timezone": PATIENT_TIMEZONE,
-            "is_active": True,
-            "is_staff": False,
-            "is_superuser": False,
-        }
-
-    def _create_patient(self) -> User:
-        patient = User.objects.create_user(
-            PATIENT.email, PATIENT.password, **self._wanted()
-        )
-        self.report.created["users"] += 1
-        return patient
-
-    def _restore_patient(self, patient: User) -> None:
-        changed = [
-            name
-            for name, value in self._wanted().items()
-            if getattr(patient, name) != value
-        ]
-        for name in changed:
-            setattr(patient, name, self._wanted()[name])
-        if not patient.check_password(PATIENT.password):
-            patient.set_password(PATIENT.password)
-            changed.append("password")
-        if changed:
-            patient.save(update_fields=changed)
-            self.report.restored["users"] += 1
 
     # -- the plan -----------------------------------------------------------------
     def _plan(self, patient: User, clinician: User, today: dt.date) -> Plan | None:

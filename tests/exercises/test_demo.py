@@ -7,7 +7,6 @@ from django.core.management import call_command
 from django.db.models import Max
 
 from common.models import Status
-from exercises import demo
 from exercises.models import (
     Exercise,
     ExerciseInstruction,
@@ -18,6 +17,7 @@ from exercises.models import (
 )
 from exercises.services import content_archive
 from tests.factories import MuscleFactory
+from users import demo as logins_demo
 from users.models import CLINICIANS_GROUP, User
 
 pytestmark = pytest.mark.django_db
@@ -183,7 +183,7 @@ def test_load_without_debug_loads_content_but_creates_no_logins(settings):
 
     output = load_demo()
 
-    emails = [user.email for user in demo.DEMO_USERS]
+    emails = [user.email for user in logins_demo.DEMO_USERS]
     assert not User.objects.filter(email__in=emails).exists()
     assert "DEBUG is off" in output
     assert "rehabit-admin" not in output
@@ -207,7 +207,7 @@ def test_load_with_debug_creates_the_three_logins_and_prints_them(debug):
             "clinician",
         )
         assert list(user.groups.all()) == [clinicians]
-    for login in demo.DEMO_USERS:
+    for login in logins_demo.DEMO_USERS:
         assert User.objects.get(email=login.email).check_password(login.password)
         assert login.email in output
         assert login.password in output

@@ -1,5 +1,8 @@
-"""``manage.py load_demo``: the demo library (glute activation routine), dev logins and
-the demo patient (sessions.demo)."""
+"""``manage.py load_demo``: the demo library (exercises.demo), the development logins
+(users.demo) and the demo patient (sessions.demo).
+
+It lives in ``sessions``, the app that sees all three: the library knows nothing of
+patients."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from exercises.demo import DemoReport, demo_load
+from common.demo import DemoReport
+from exercises.demo import demo_load
 from sessions.demo import demo_patient_load
 
 
