@@ -1,9 +1,11 @@
 """Import the Free Exercise DB (public domain) into the library as draft exercises.
 
 Two phases, so that a malformed file writes nothing:
-    ``free_exercise_db_read(path)``      parse and validate every record (ImportFileError);
+    ``free_exercise_db_read(path)``      parse and validate every record (ImportFileError;
+                                         exercises.import_source, re-exported here);
     ``free_exercise_db_import(...)``     write them in one transaction, idempotent by
-                                         (source_name, source_id).
+                                         (source_name, source_id); muscles and equipment
+                                         come from exercises.import_taxonomies.
 
 Rules (documented for clinicians in the command's help):
 - New records become drafts with source attribution and one history record
@@ -18,13 +20,10 @@ Rules (documented for clinicians in the command's help):
 
 from __future__ import annotations
 
-import json
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
@@ -34,6 +33,22 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from exercises.cache import catalog_changed
+from exercises.import_source import (
+    SOURCE_LICENCE,
+    SOURCE_NAME,
+    ImportFileError,
+    SourceRecord,
+    alt_text,
+    exercise_fields,
+    free_exercise_db_read,
+    free_exercise_db_validate,
+    source_key,
+)
+from exercises.import_taxonomies import (
+    MUSCLE_REGIONS,
+    NO_EQUIPMENT,
+    TaxonomyCache,
+)
 from exercises.models import (
     Equipment,
     Exercise,
@@ -46,66 +61,24 @@ from exercises.models import (
 if TYPE_CHECKING:
     from users.models import User
 
-SOURCE_NAME = "Free Exercise DB"
-SOURCE_LICENCE = "Unlicense (public domain)"
+# Phase 1 (exercises.import_source), importable from here as before.
+__all__ = [
+    "SOURCE_LICENCE",
+    "SOURCE_NAME",
+    "ImportFileError",
+    "ImportReport",
+    "SourceRecord",
+    "free_exercise_db_import",
+    "free_exercise_db_read",
+    "free_exercise_db_validate",
+]
+
 MEDIA_CREDIT = "Free Exercise DB"
 IMPORTED_REASON = "Imported from Free Exercise DB"
 UPDATED_REASON = "Updated from Free Exercise DB"
 # The import may rewrite a draft only while its last history record is one of these.
 IMPORT_REASONS = (IMPORTED_REASON, UPDATED_REASON)
 
-LEVELS = {
-    "beginner": Exercise.Difficulty.BEGINNER,
-    "intermediate": Exercise.Difficulty.INTERMEDIATE,
-    "expert": Exercise.Difficulty.ADVANCED,
-}
-MUSCLE_REGIONS = {
-    "abdominals": Muscle.BodyRegion.CORE,
-    "abductors": Muscle.BodyRegion.LEGS,
-    "adductors": Muscle.BodyRegion.LEGS,
-    "biceps": Muscle.BodyRegion.ARMS,
-    "calves": Muscle.BodyRegion.LEGS,
-    "chest": Muscle.BodyRegion.CHEST,
-    "forearms": Muscle.BodyRegion.ARMS,
-    "glutes": Muscle.BodyRegion.HIPS,
-    "hamstrings": Muscle.BodyRegion.LEGS,
-    "lats": Muscle.BodyRegion.BACK,
-    "lower back": Muscle.BodyRegion.BACK,
-    "middle back": Muscle.BodyRegion.BACK,
-    "neck": Muscle.BodyRegion.NECK,
-    "quadriceps": Muscle.BodyRegion.LEGS,
-    "shoulders": Muscle.BodyRegion.SHOULDERS,
-    "traps": Muscle.BodyRegion.BACK,
-    "triceps": Muscle.BodyRegion.ARMS,
-}
-# Source equipment -> library name; values not listed are capitalised as they are.
-EQUIPMENT_NAMES = {
-    "bands": "Resistance band",
-    "e-z curl bar": "EZ curl bar",
-    "foam roll": "Foam roller",
-    "kettlebells": "Kettlebell",
-}
-# "other" names no equipment, so it becomes a sentence of the summary instead of a row.
-NO_EQUIPMENT = {"body only", "other"}
-
-ID_PATTERN = re.compile(r"^[0-9a-zA-Z_-]+$")
-REQUIRED_KEYS = (
-    "id",
-    "name",
-    "level",
-    "mechanic",
-    "equipment",
-    "primaryMuscles",
-    "secondaryMuscles",
-    "instructions",
-    "category",
-    "images",
-)
-STRING_KEYS = ("id", "name", "level", "category")
-NULLABLE_STRING_KEYS = ("force", "mechanic", "equipment")
-STRING_LIST_KEYS = ("primaryMuscles", "secondaryMuscles", "instructions", "images")
-MAX_PROBLEMS_SHOWN = 20
-MAX_SOURCE_ID = Exercise._meta.get_field("source_id").max_length
 MAX_INSTRUCTION = ExerciseInstruction._meta.get_field("text").max_length
 MAX_URL = ExerciseMedia._meta.get_field("url").max_length
 BATCH_SIZE = 500
@@ -119,34 +92,6 @@ SKIP_INVALID = "invalid values ({fields})"
 SKIP_IMAGE_URL_TOO_LONG = f"an image URL longer than {MAX_URL} characters"
 SKIP_REVIEWED = "already reviewed (submitted, published or archived; not overwritten)"
 SKIP_EDITED = "draft edited since the import (not overwritten)"
-
-MALFORMED = "{path} is malformed; nothing was imported.\n{problems}"
-NOT_JSON = "{path} is not valid JSON ({msg} at line {line}, column {column}); nothing was imported."
-NOT_DECODABLE = "{path} cannot be decoded ({reason}); nothing was imported."
-NOT_A_LIST = "{path} must hold a JSON list of exercise records, not {kind}; nothing was imported."
-NOT_READABLE = "Cannot read {path}: {reason}."
-
-
-class ImportFileError(Exception):
-    """The file cannot be imported at all (unreadable, not JSON, or a malformed record)."""
-
-
-@dataclass(frozen=True)
-class SourceRecord:
-    """One validated Free Exercise DB record (``index`` is its position in the file)."""
-
-    index: int
-    id: str
-    name: str
-    level: str
-    force: str | None
-    mechanic: str | None
-    equipment: str | None
-    category: str
-    primary_muscles: tuple[str, ...]
-    secondary_muscles: tuple[str, ...]
-    instructions: tuple[str, ...]
-    images: tuple[str, ...]
 
 
 @dataclass
@@ -170,137 +115,6 @@ class ImportReport:
 
 
 ProgressCallback = Callable[[int, int], None]
-
-
-# ---------------------------------------------------------------------------
-# Phase 1: read and validate (no database access)
-# ---------------------------------------------------------------------------
-def free_exercise_db_read(path: str | Path) -> list[SourceRecord]:
-    """Parse and validate the whole file; raise ImportFileError naming every problem."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            NOT_READABLE.format(path=path, reason="it is not UTF-8 text")
-        ) from None
-    except OSError as exc:
-        raise ImportFileError(
-            NOT_READABLE.format(path=path, reason=exc.strerror or exc)
-        ) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFileError(
-            NOT_JSON.format(path=path, msg=exc.msg, line=exc.lineno, column=exc.colno)
-        ) from None
-    except (
-        ValueError,
-        RecursionError,
-    ) as exc:  # e.g. an absurdly long number or nesting
-        raise ImportFileError(NOT_DECODABLE.format(path=path, reason=exc)) from None
-    return free_exercise_db_validate(data, path=str(path))
-
-
-def free_exercise_db_validate(
-    data: Any, *, path: str = "The file"
-) -> list[SourceRecord]:
-    """Check every record's shape (keys, types, level); raise ImportFileError listing problems."""
-    if not isinstance(data, list):
-        raise ImportFileError(NOT_A_LIST.format(path=path, kind=_json_type(data)))
-    problems: list[str] = []
-    records: list[SourceRecord] = []
-    for index, raw in enumerate(data):
-        record_problems = _record_problems(raw)
-        if record_problems:
-            where = _describe(index, raw)
-            problems.extend(f"{where}: {problem}" for problem in record_problems)
-        else:
-            records.append(_to_record(index, raw))
-    if problems:
-        shown = [f"  - {problem}" for problem in problems[:MAX_PROBLEMS_SHOWN]]
-        if len(problems) > MAX_PROBLEMS_SHOWN:
-            shown.append(
-                f"  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more problems"
-            )
-        raise ImportFileError(MALFORMED.format(path=path, problems="\n".join(shown)))
-    return records
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
-
-
-def _describe(index: int, raw: Any) -> str:
-    record_id = raw.get("id") if isinstance(raw, dict) else None
-    if isinstance(record_id, str) and record_id:
-        return f"record {index} (id {record_id!r})"
-    return f"record {index}"
-
-
-def _record_problems(raw: Any) -> list[str]:
-    if not isinstance(raw, dict):
-        return [f"must be an object, not {_json_type(raw)}"]
-    problems = [f"missing key {key!r}" for key in REQUIRED_KEYS if key not in raw]
-    for key in STRING_KEYS:
-        if key in raw and not isinstance(raw[key], str):
-            problems.append(f"{key!r} must be a string, not {_json_type(raw[key])}")
-    for key in NULLABLE_STRING_KEYS:
-        if raw.get(key) is not None and not isinstance(raw[key], str):
-            problems.append(
-                f"{key!r} must be a string or null, not {_json_type(raw[key])}"
-            )
-    for key in STRING_LIST_KEYS:
-        value = raw.get(key)
-        if key not in raw:
-            continue
-        if not isinstance(value, list):
-            problems.append(
-                f"{key!r} must be a list of strings, not {_json_type(value)}"
-            )
-        elif not all(isinstance(item, str) for item in value):
-            problems.append(f"{key!r} must contain only strings")
-    record_id, name, level = raw.get("id"), raw.get("name"), raw.get("level")
-    if isinstance(record_id, str) and not ID_PATTERN.fullmatch(record_id):
-        problems.append(
-            f"'id' {record_id!r} may only hold letters, digits, '_' and '-'"
-        )
-    if isinstance(record_id, str) and len(record_id) > MAX_SOURCE_ID:
-        problems.append(f"'id' is longer than {MAX_SOURCE_ID} characters")
-    if isinstance(name, str) and not name.strip():
-        problems.append("'name' is empty")
-    if isinstance(level, str) and level not in LEVELS:
-        allowed = ", ".join(LEVELS)
-        problems.append(f"'level' must be one of {allowed}, not {level!r}")
-    return problems
-
-
-def _to_record(index: int, raw: dict[str, Any]) -> SourceRecord:
-    return SourceRecord(
-        index=index,
-        id=raw["id"],
-        name=" ".join(raw["name"].split()),
-        level=raw["level"],
-        force=raw.get("force"),
-        mechanic=raw["mechanic"],
-        equipment=raw["equipment"],
-        category=raw["category"],
-        primary_muscles=tuple(raw["primaryMuscles"]),
-        secondary_muscles=tuple(raw["secondaryMuscles"]),
-        instructions=tuple(
-            text.strip() for text in raw["instructions"] if text.strip()
-        ),
-        images=tuple(raw["images"]),
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -345,8 +159,8 @@ class _Importer:
         self.author = author
         self.image_base_url = image_base_url.rstrip("/") if image_base_url else None
         self.report = ImportReport()
-        self.muscles = _TaxonomyCache(Muscle)
-        self.equipment = _TaxonomyCache(Equipment)
+        self.muscles = TaxonomyCache(Muscle)
+        self.equipment = TaxonomyCache(Equipment)
         self.slugs: set[str] = set(Exercise.objects.values_list("slug", flat=True))
         self.existing = self._load_existing()
         self.new: list[Exercise] = []
@@ -419,7 +233,7 @@ class _Importer:
         if any(len(text) > MAX_INSTRUCTION for text in record.instructions):
             return SKIP_INSTRUCTION_TOO_LONG
         for name in (*record.primary_muscles, *record.secondary_muscles):
-            if _key(name) not in MUSCLE_REGIONS:
+            if source_key(name) not in MUSCLE_REGIONS:
                 return SKIP_UNKNOWN_MUSCLE.format(name=name)
         if self.image_base_url and any(
             len(self._image_url(path)) > MAX_URL for path in record.images
@@ -443,7 +257,7 @@ class _Importer:
             source_id=record.id,
             laterality=Exercise.Laterality.BILATERAL,
             author=self.author,
-            **_fields(record),
+            **exercise_fields(record),
         )
         invalid = _invalid_fields(exercise)
         if invalid:
@@ -458,7 +272,7 @@ class _Importer:
         return None
 
     def _update(self, exercise: Exercise, record: SourceRecord) -> str | None:
-        fields = _fields(record)
+        fields = exercise_fields(record)
         old_values = {name: getattr(exercise, name) for name in fields}
         changed_fields = [
             name for name, value in fields.items() if old_values[name] != value
@@ -520,7 +334,7 @@ class _Importer:
         # A muscle listed as both primary and secondary counts as primary only.
         secondary = {self.muscles.get(name).pk for name in record.secondary_muscles}
         equipment: set[int] = set()
-        if record.equipment and _key(record.equipment) not in NO_EQUIPMENT:
+        if record.equipment and source_key(record.equipment) not in NO_EQUIPMENT:
             equipment.add(self.equipment.get(record.equipment).pk)
         media = None
         if self.image_base_url is not None:
@@ -528,7 +342,7 @@ class _Importer:
                 {
                     "kind": ExerciseMedia.Kind.IMAGE,
                     "url": self._image_url(path),
-                    "alt_text": _alt_text(record.name, position, len(record.images)),
+                    "alt_text": alt_text(record.name, position, len(record.images)),
                     "credit": MEDIA_CREDIT,
                     "licence": SOURCE_LICENCE,
                 }
@@ -612,66 +426,6 @@ class _Importer:
         )
         self.report.muscles_created = self.muscles.created
         self.report.equipment_created = self.equipment.created
-
-
-class _TaxonomyCache:
-    """Taxonomy rows by slug and by lower-case name; creates missing ones on first use."""
-
-    def __init__(self, model: type[Muscle] | type[Equipment]) -> None:
-        self.model = model
-        self.rows: dict[str, Any] = {}
-        self.created: list[str] = []
-        for row in model.objects.all():
-            self.rows[row.slug] = row
-            self.rows[row.name.lower()] = row
-
-    def get(self, source_name: str) -> Any:
-        key = _key(source_name)
-        if self.model is Muscle:
-            name = key.capitalize()
-            extra: dict[str, Any] = {"body_region": MUSCLE_REGIONS[key]}
-        else:
-            name = EQUIPMENT_NAMES.get(key, key.capitalize())
-            extra = {}
-        slug = slugify(name)
-        for lookup in (slug, name.lower(), slugify(key), key):
-            if lookup in self.rows:
-                return self.rows[lookup]
-        row = self.model.objects.create(name=name, slug=slug, **extra)
-        self.rows[slug] = self.rows[name.lower()] = row
-        self.created.append(name)
-        return row
-
-
-def _key(source_value: str) -> str:
-    """Normalise a source taxonomy value: "Lower  Back " -> "lower back"."""
-    return " ".join(source_value.lower().split())
-
-
-def _fields(record: SourceRecord) -> dict[str, Any]:
-    """The exercise fields an import sets (and updates on a rerun)."""
-    return {
-        "name": record.name,
-        "summary": _summary(record),
-        "difficulty": LEVELS[record.level],
-        "source_licence": SOURCE_LICENCE,
-    }
-
-
-def _summary(record: SourceRecord) -> str:
-    """E.g. "Strength exercise (compound, push)." from category, mechanic and force."""
-    kind = " ".join(record.category.split()).capitalize() or "An"
-    details = [value for value in (record.mechanic, record.force) if value]
-    summary = f"{kind} exercise" + (f" ({', '.join(details)})" if details else "") + "."
-    if _key(record.equipment or "") == "other":
-        summary += " Uses equipment that the source does not name."
-    return summary
-
-
-def _alt_text(name: str, position: int, count: int) -> str:
-    if count == 1:
-        return f"{name}: a person doing the exercise."
-    return f"{name}: position {position} of {count}."
 
 
 def _invalid_fields(exercise: Exercise) -> str | None:
