@@ -85,6 +85,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         object_id: str,
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
+        self.history_opened(request, object_id)
         extra_context = dict(extra_context or {})
         user_opts = get_user_model()._meta
         if not request.user.has_perm(
@@ -94,6 +95,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
             # so an unresolvable URL name makes the template show the name only.
             extra_context["admin_user_view"] = ""
         return super().history_view(request, object_id, extra_context)
+
+    def history_opened(self, request: HttpRequest, object_id: str) -> None:
+        """Called before a history page renders (e.g. to check scope, or log the read)."""
 
     def get_historical_record_context_helper(
         self, request: HttpRequest, historical_record: Any

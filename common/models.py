@@ -78,6 +78,16 @@ class Reviewable(TimeStamped):
 
 SMALL_COUNT = [MinValueValidator(1), MaxValueValidator(100)]
 AMOUNT_FIELDS = ("reps", "steps", "seconds")
+# Every field of a dosage, in the order forms show them.
+DOSAGE_FIELDS = (
+    "sets",
+    *AMOUNT_FIELDS,
+    "per_side",
+    "hold_seconds",
+    "rest_seconds",
+    "load",
+    "tempo",
+)
 # The one message of the one-amount rule, for the admin, the API and the importers.
 ONE_AMOUNT = "Give one of reps, steps and seconds, not more than one."
 SECONDS = [MinValueValidator(1), MaxValueValidator(3600)]

@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest
 
 from common.admin import EMPTY
-from common.models import AMOUNT_FIELDS
+from common.models import AMOUNT_FIELDS, DOSAGE_FIELDS
 from exercises.admin.workflow import WORKFLOW_FIELDS, WORKFLOW_READONLY, ReviewableAdmin
 from exercises.models import Routine, RoutineItem
 
@@ -41,13 +41,7 @@ class RoutineItemInline(SortableTabularInline):
     fields = (
         "exercise",
         "block",
-        "sets",
-        *AMOUNT_FIELDS,
-        "per_side",
-        "hold_seconds",
-        "rest_seconds",
-        "load",
-        "tempo",
+        *DOSAGE_FIELDS,
         "note",
         "estimated",
     )

@@ -119,18 +119,12 @@ class PatientDataAdmin(admin.ModelAdmin):
             request, [getattr(row, self.patient_attr) for row in rows], "list"
         )
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Any = None,
-    ) -> HttpResponse:
+    def render_change_form(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Django passes (request, context) and then keywords only: add, change, obj...
+        request, obj = args[0], kwargs.get("obj")
         if obj is not None:
             self.record_read(request, [getattr(obj, self.patient_attr)], "view")
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        return super().render_change_form(*args, **kwargs)
 
 
 # ---------------------------------------------------------------------------

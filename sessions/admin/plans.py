@@ -388,17 +388,11 @@ class PlanAdmin(PatientDataAdmin, HistoryAdmin):
         self._set_status(request, queryset, Plan.Status.ENDED, "Ended")
 
     # -- history: scoped, logged, read-only ----------------------------------------------
-    def history_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
+    def history_opened(self, request: HttpRequest, object_id: str) -> None:
         # simple-history falls back to the history rows when the scoped queryset has
-        # no such plan: check the scope first.
+        # no such plan: check the scope first (a 404), then log the read.
         plan = self.get_object(request, unquote(object_id))
         self.record_read(request, [plan.patient_id], "history")
-        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(
         self,
