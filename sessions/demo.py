@@ -1,8 +1,9 @@
 """Demo patient: in the demo clinician's care, the demo routine prescribed, ~4 weeks logged.
 
 ``manage.py load_demo`` calls ``demo_patient_load`` after the library and the staff
-logins (exercises.demo, users.demo), so a mobile developer can log in as the patient and see
-real-looking data at once, and the demo clinician sees a patient in the admin.
+logins (exercises.demo, users.demo), so a mobile developer can log in as the patient and
+see real-looking data at once, and the demo clinician sees a patient in the admin. The
+account is created and restored like the staff logins (users.demo.demo_user_sync).
 
 Like the other development logins it is only created when DEBUG is on and logins are
 requested. Its content is written the way the app writes it: the plan through
