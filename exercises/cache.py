@@ -4,8 +4,9 @@ What is cached: the rendered ``200`` answer of a public read (exercise, routine 
 taxonomy lists and details) as published-only callers see it (anonymous callers and
 patients), keyed by its full URL (scheme, host, path and query string, since answers
 hold absolute links; URLs with parameters the endpoint does not read are not cached),
-for ``CATALOG_CACHE_SECONDS`` (default one hour; 0 turns the cache off). Staff see drafts in the same URLs and always bypass it. Errors (400, 404)
-are not cached. The request is authenticated and throttled before the cache is read.
+for ``CATALOG_CACHE_SECONDS`` (default one hour; 0 turns the cache off). Staff see
+drafts in the same URLs and always bypass it. Errors (400, 404) are not cached. The
+request is authenticated and throttled before the cache is read.
 
 Invalidation is by generation: the cache holds one catalog *token*, every entry records
 the token it was made under, and an entry is served only while its token is current.

@@ -47,9 +47,6 @@ def patient_link(patient: User) -> str:
     return format_html('<a href="{}">{}</a>', url, user_label(patient))
 
 
-# ---------------------------------------------------------------------------
-# Shared: scope, 404s and the access log
-# ---------------------------------------------------------------------------
 class PatientListFilter(admin.SimpleListFilter):
     """Filter by one of the caller's patients (``?patient=<uuid>``); lists only those."""
 
@@ -125,6 +122,3 @@ class PatientDataAdmin(admin.ModelAdmin):
         if obj is not None:
             self.record_read(request, [getattr(obj, self.patient_attr)], "view")
         return super().render_change_form(*args, **kwargs)
-
-
-# ---------------------------------------------------------------------------

@@ -86,9 +86,9 @@ class PatientAdmin(ReadOnlyAdminMixin, PatientDataAdmin):
 
     @admin.display(description="adherence (4 weeks)")
     def adherence(self, obj: Patient) -> str:
-        if not hasattr(obj, "adherence_last_4_weeks"):  # the view page: one patient
-            obj.adherence_last_4_weeks = adherence_recent(patients=[obj])[obj.pk]  # type: ignore[attr-defined]
-        value = obj.adherence_last_4_weeks  # type: ignore[attr-defined]
+        value = getattr(obj, "adherence_last_4_weeks", ...)
+        if value is ...:  # the view page: one patient, not computed with the page
+            value = adherence_recent(patients=[obj])[obj.pk]
         return NOTHING_SCHEDULED if value is None else f"{round(value * 100)} %"
 
     @admin.display(description="plans")
