@@ -53,7 +53,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class _ChangesContextHelper(HistoricalRecordContextHelper):
+class _ChangesContextHelper(HistoricalRecordContextHelper):  # type: ignore[misc]
     """Shows choice labels, names and local dates in the history "Changes" column."""
 
     def prepare_delta_change_value(self, change: ModelChange, value: Any) -> Any:
@@ -71,7 +71,7 @@ class _ChangesContextHelper(HistoricalRecordContextHelper):
         return value
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     """The history page of an edited model: who changed what, efficiently."""
 
     # Bookkeeping that changes on every save: not worth a line in "Changes".
@@ -94,7 +94,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
             # "Changed by" links to the user's admin page; clinicians may not open it,
             # so an unresolvable URL name makes the template show the name only.
             extra_context["admin_user_view"] = ""
-        return super().history_view(request, object_id, extra_context)
+        response: HttpResponse = super().history_view(request, object_id, extra_context)
+        return response
 
     def history_opened(self, request: HttpRequest, object_id: str) -> None:
         """Called before a history page renders (e.g. to check scope, or log the read)."""

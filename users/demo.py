@@ -91,6 +91,7 @@ def _wanted(demo: DemoUser) -> dict[str, object]:
 
 def _create(demo: DemoUser) -> User:
     extra = {k: v for k, v in _wanted(demo).items() if k != "is_active"}
+    user: User
     if demo.superuser:
         extra.pop("is_staff")
         extra.pop("is_superuser")

@@ -427,7 +427,7 @@ class PlanAdmin(PatientDataAdmin, HistoryAdmin):
     @admin.display(description="dosage changes (newest first)")
     def dosage_history(self, obj: Plan) -> str:
         records = (
-            PlanItem.history.filter(plan_id=obj.pk)  # type: ignore[attr-defined]
+            PlanItem.history.filter(plan_id=obj.pk)
             .select_related("exercise", "history_user")
             .order_by("-history_date", "-history_id")[:DOSAGE_HISTORY_ROWS]
         )
