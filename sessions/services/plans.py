@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 
-from common.models import ONE_AMOUNT as ONE_AMOUNT  # re-exported: the API quotes it
 from common.models import Status
 from exercises.selectors import routine_visible
 from sessions.models import Plan, PlanItem
