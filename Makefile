@@ -23,9 +23,10 @@ run: install ## migrate a SQLite database, load the demo content, serve on 127.0
 test: install ## the whole suite (SQLite by default; DATABASE_URL=postgres://... for PostgreSQL)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install ## ruff (lint and format check) and the layering contracts (lint-imports)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff check --fix .

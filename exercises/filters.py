@@ -82,7 +82,10 @@ class ExerciseFilterSet(FilterSet):
     q = filters.CharFilter(
         method="filter_q",
         max_length=200,
-        help_text="Words to find in the name, aliases or summary (all words must match, case-insensitive).",
+        help_text=(
+            "Words to find in the name, aliases or summary (all words must match, "
+            "case-insensitive)."
+        ),
     )
     muscle = SlugFilter(
         queryset=Muscle.objects.all(),
@@ -174,7 +177,10 @@ class RoutineFilterSet(FilterSet):
     q = filters.CharFilter(
         method="filter_q",
         max_length=200,
-        help_text="Words to find in the title, summary, goal or when-to-use text (all words must match).",
+        help_text=(
+            "Words to find in the title, summary, goal or when-to-use text (all "
+            "words must match)."
+        ),
     )
     condition = SlugFilter(
         queryset=Condition.objects.all(),

@@ -216,10 +216,11 @@ class _Importer:
         if reason is None and existing is not None:
             reason = self._protected(existing)
         if reason is None:
-            if existing is None:
-                reason = self._create(record)
-            else:
-                reason = self._update(existing, record)
+            reason = (
+                self._create(record)
+                if existing is None
+                else self._update(existing, record)
+            )
         if reason is not None:
             self.report.skipped[reason].append(record.id)
         elif self.image_base_url is None:

@@ -8,7 +8,7 @@
 - ``THROTTLE_PARAMETERS``: the Retry-After header of a 429.
 - ``SelectorFilterBackend``: documents a view's ``filterset_class`` when its selector,
   not the view, applies the FilterSet.
-- ``LINKS``: OpenAPI links between operations (the app's flows, followed by the fuzzer).
+- ``LINKS`` (config/api/links.py): OpenAPI links between operations, added to responses.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from config.api.exceptions import PROBLEM_CONTENT_TYPE, TYPE_PREFIX, problem
+from config.api.links import LINKS
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -393,7 +394,10 @@ def _add_enum_varnames(node: Any) -> None:
 
 
 def _enum_member_names(values: list[Any]) -> list[str] | None:
-    """``["-name", "name"]`` -> ``["NAME_DESC", "NAME"]``; None when no names are needed or possible."""
+    """``["-name", "name"]`` -> ``["NAME_DESC", "NAME"]``.
+
+    None when no names are needed or possible.
+    """
     if not all(isinstance(value, str) for value in values) or all(
         value.isidentifier() for value in values
     ):
@@ -407,123 +411,3 @@ def _enum_member_names(values: list[Any]) -> list[str] | None:
         else:
             return None
     return names if len(set(names)) == len(names) else None
-
-
-# ---------------------------------------------------------------------------
-# OpenAPI links: how one response feeds the next request
-# ---------------------------------------------------------------------------
-def _link(operation_id: str, description: str, **fields: Any) -> dict[str, Any]:
-    return {"operationId": operation_id, "description": description, **fields}
-
-
-def _first_result(operation_id: str, description: str) -> dict[str, Any]:
-    return _link(
-        operation_id, description, parameters={"id": "$response.body#/results/0/id"}
-    )
-
-
-_SESSION_FOLLOW_UPS = {
-    "ReadSession": _link(
-        "sessions_retrieve",
-        "Read the stored session.",
-        parameters={"id": "$response.body#/id"},
-    ),
-    "EditSession": _link(
-        "sessions_partial_update",
-        "Edit it, with the ETag just received as If-Match.",
-        parameters={
-            "id": "$response.body#/id",
-            "header.If-Match": "$response.header.ETag",
-        },
-    ),
-    "DeleteSession": _link(
-        "sessions_destroy",
-        "Delete it, with the ETag just received as If-Match.",
-        parameters={
-            "id": "$response.body#/id",
-            "header.If-Match": "$response.header.ETag",
-        },
-    ),
-}
-_TOKEN_FOLLOW_UPS = {
-    "RefreshTokens": _link(
-        "auth_token_refresh",
-        "Exchange the refresh token for a new pair.",
-        requestBody={"refresh": "$response.body#/refresh"},
-    ),
-    "LogOut": _link(
-        "auth_logout",
-        "Revoke the refresh token.",
-        requestBody={"refresh": "$response.body#/refresh"},
-    ),
-}
-_PLAN_FOLLOW_UPS = {
-    "ReadPlan": _link(
-        "plans_retrieve", "Read the plan.", parameters={"id": "$response.body#/id"}
-    ),
-    "AdjustPlan": _link(
-        "plans_partial_update",
-        "Adjust the plan.",
-        parameters={"id": "$response.body#/id"},
-    ),
-}
-_FIRST_PATIENT = "$response.body#/results/0/id"
-
-# operationId -> status -> links (documentation for integrators; schemathesis follows
-# them in its stateful tests).
-LINKS: dict[str, dict[str, dict[str, Any]]] = {
-    "auth_register": {
-        "201": {
-            "LogIn": _link(
-                "auth_token",
-                "Log in with the email and password just registered.",
-                requestBody={
-                    "email": "$request.body#/email",
-                    "password": "$request.body#/password",
-                },
-            )
-        }
-    },
-    "auth_token": {"200": _TOKEN_FOLLOW_UPS},
-    "auth_token_refresh": {"200": _TOKEN_FOLLOW_UPS},
-    "exercises_list": {
-        "200": {"ReadExercise": _first_result("exercises_retrieve", "Read one.")}
-    },
-    "routines_list": {
-        "200": {"ReadRoutine": _first_result("routines_retrieve", "Read one.")}
-    },
-    "patients_list": {
-        "200": {
-            "ReadPatient": _first_result("patients_retrieve", "Read one."),
-            "PatientPlans": _link(
-                "plans_list",
-                "Their plans.",
-                parameters={"query.patient": _FIRST_PATIENT},
-            ),
-            "PatientSessions": _link(
-                "sessions_list",
-                "Their session logs.",
-                parameters={"query.patient": _FIRST_PATIENT},
-            ),
-            "PatientProgress": _link(
-                "progress_retrieve",
-                "Their progress.",
-                parameters={"query.patient": _FIRST_PATIENT},
-            ),
-        }
-    },
-    "plans_list": {"200": {"ReadPlan": _first_result("plans_retrieve", "Read one.")}},
-    "plans_create": {"201": _PLAN_FOLLOW_UPS},
-    "sessions_create": {"200": _SESSION_FOLLOW_UPS, "201": _SESSION_FOLLOW_UPS},
-    "sessions_retrieve": {
-        "200": {
-            name: link
-            for name, link in _SESSION_FOLLOW_UPS.items()
-            if name != "ReadSession"
-        }
-    },
-    "sessions_partial_update": {"200": _SESSION_FOLLOW_UPS},
-    "sessions_list": {
-        "200": {"ReadSession": _first_result("sessions_retrieve", "Read one.")}
-    },
-}

@@ -89,7 +89,10 @@ SIDE_STEP_DETAIL = {
     "instructions": [
         {
             "kind": "setup",
-            "text": "Loop the band around both shins, feet hip width apart, and sit back into a half squat.",
+            "text": (
+                "Loop the band around both shins, feet hip width apart, and sit back "
+                "into a half squat."
+            ),
             "order": 0,
         },
         {"kind": "step", "text": "Take five steps sideways to the right.", "order": 1},
@@ -142,7 +145,10 @@ ROUTINE_SUMMARY = {
     "id": ROUTINE_ID,
     "slug": "glute-activation-lower-back",
     "title": "Glute activation for lower back pain",
-    "summary": "Three banded exercises that switch the glutes on so the lower back does not have to compensate.",
+    "summary": (
+        "Three banded exercises that switch the glutes on so the lower back "
+        "does not have to compensate."
+    ),
     "goal": "Strengthen the gluteus medius, a main stabilizer of the pelvis.",
     "when_to_use": "On its own, or as a warm-up before walks, runs or hikes.",
     "conditions": [LOWER_BACK_PAIN],

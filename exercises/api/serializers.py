@@ -86,7 +86,10 @@ class DosageSerializer(serializers.Serializer):
         help_text="Seconds of work per set; null when counted in reps or steps.",
     )
     per_side = serializers.BooleanField(
-        help_text="The amount is done on each side (or in each direction), e.g. 5 steps right then 5 left."
+        help_text=(
+            "The amount is done on each side (or in each direction), e.g. 5 steps "
+            "right then 5 left."
+        )
     )
     hold_seconds = serializers.IntegerField(
         allow_null=True, help_text="Hold at the end position, per rep, in seconds."
@@ -168,7 +171,10 @@ class ExerciseSummarySerializer(serializers.Serializer):
     )
     laterality = serializers.ChoiceField(
         choices=Exercise.Laterality.choices,
-        help_text="bilateral (both sides together), unilateral (one side at a time) or alternating.",
+        help_text=(
+            "bilateral (both sides together), unilateral (one side at a time) or "
+            "alternating."
+        ),
     )
     primary_muscles = MuscleSerializer(many=True, help_text="Muscles it mainly works.")
     equipment = TaxonomyRefSerializer(many=True, help_text="Equipment it needs.")

@@ -28,7 +28,10 @@ if TYPE_CHECKING:
 class PlanFilterSet(FilterSet):
     patient = filters.UUIDFilter(
         field_name="patient_id",
-        help_text="Only this patient's plans (clinicians and admins; a patient sees only their own anyway).",
+        help_text=(
+            "Only this patient's plans (clinicians and admins; a patient sees only "
+            "their own anyway)."
+        ),
     )
     status = filters.ChoiceFilter(
         choices=Plan.Status.choices, help_text="Only plans in this status."

@@ -1,9 +1,10 @@
 """Writes to session logs: idempotent upload, conditional edit, delete leaving a tombstone.
 
 Every write starts by locking the patient's sync counter (``PatientSyncState``, one row
-per patient, created by the first write), so one patient's writes are serialized: the existence check of an upload
-cannot race with a concurrent identical upload, and the revision each write takes
-(``PatientSyncState.revision + 1``, stored on the session) grows in commit order. That is what
+per patient, created by the first write), so one patient's writes are serialized: the
+existence check of an upload cannot race with a concurrent identical upload, and the
+revision each write takes (``PatientSyncState.revision + 1``, stored on the session)
+grows in commit order. That is what
 makes ``GET sessions/?updated_since=<revision>`` a gap-free change feed: a reader never
 sees revision N+1 committed before revision N.
 

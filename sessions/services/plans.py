@@ -113,7 +113,10 @@ def plan_schedule_validate(
 
 
 def _apply_item_changes(item: PlanItem, changes: Mapping[str, Any]) -> None:
-    """Set the adjustable fields given; an amount (reps, steps or seconds) replaces the other two."""
+    """Set the adjustable fields given.
+
+    An amount (reps, steps or seconds) replaces the other two.
+    """
     PlanItem.check_amounts(changes, required=False)
     if any(changes.get(field) is not None for field in AMOUNT_FIELDS):
         for field in AMOUNT_FIELDS:

@@ -465,7 +465,8 @@ def test_routine_list_items_are_summaries_with_a_derived_duration(
     assert item["slug"] == "glute-activation"
     assert item["when_to_use"] == "Before walks, runs or hikes."
     assert [c["slug"] for c in item["conditions"]] == ["lower-back-pain"]
-    # squat 3 x 10 reps x 3 s + 2 rests x 30 s = 150; each walk 3 x (5 steps x 2 s x 2 sides) + 60 = 120
+    # squat 3 x 10 reps x 3 s + 2 rests x 30 s = 150;
+    # each walk 3 x (5 steps x 2 s x 2 sides) + 60 = 120
     assert item["estimated_duration_seconds"] == 150 + 120 + 120
     assert item["url"] == f"http://testserver{routine_url(glute_routine)}"
 

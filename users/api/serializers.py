@@ -53,10 +53,16 @@ class AccountSerializer(StrictTypesMixin, serializers.ModelSerializer):
                 "allow_blank": False,
             },
             "timezone": {
-                "help_text": 'IANA time zone, e.g. "Europe/Paris"; weeks and days of progress are counted in it.'
+                "help_text": (
+                    'IANA time zone, e.g. "Europe/Paris"; weeks and days of progress are '
+                    "counted in it."
+                )
             },
             "role": {
-                "help_text": "patient, clinician or admin. Self-registered accounts are always patients."
+                "help_text": (
+                    "patient, clinician or admin. Self-registered accounts are always "
+                    "patients."
+                )
             },
         }
 
@@ -335,7 +341,10 @@ class ExportSessionSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {
             "deleted_at": {
-                "help_text": "Set when the session was deleted (a tombstone: its content is already gone)."
+                "help_text": (
+                    "Set when the session was deleted (a tombstone: its content is already "
+                    "gone)."
+                )
             }
         }
 
@@ -407,9 +416,15 @@ class PatientSerializer(serializers.Serializer):
     )
     recent_pain_after = RoundedFloatField(
         allow_null=True,
-        help_text="Mean pain after (0-10) of the 5 most recent sessions that recorded it, 2 decimals; null if none.",
+        help_text=(
+            "Mean pain after (0-10) of the 5 most recent sessions that recorded "
+            "it, 2 decimals; null if none."
+        ),
     )
     adherence_last_4_weeks = serializers.FloatField(
         allow_null=True,
-        help_text="Sessions done / scheduled over the last 28 days up to the patient's today (rules of `progress/`); null if nothing was scheduled.",
+        help_text=(
+            "Sessions done / scheduled over the last 28 days up to the patient's "
+            "today (rules of `progress/`); null if nothing was scheduled."
+        ),
     )

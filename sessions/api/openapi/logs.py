@@ -190,7 +190,10 @@ CONFLICT_409 = problem_response(
         "Same id, different body",
         409,
         "conflict",
-        "A session with this id already exists with different content. Use a new id for a new session; to change a session, PATCH it.",
+        (
+            "A session with this id already exists with different content. Use a "
+            "new id for a new session; to change a session, PATCH it."
+        ),
         instance=EXAMPLE_PATH,
     ),
     problem_example(
@@ -209,7 +212,10 @@ PRECONDITION_412 = problem_response(
         "Stale ETag",
         412,
         "precondition_failed",
-        "The session changed since you read it. GET it again, re-apply your change and send the new ETag in If-Match.",
+        (
+            "The session changed since you read it. GET it again, re-apply your "
+            "change and send the new ETag in If-Match."
+        ),
         instance=DETAIL_PATH,
     ),
 )

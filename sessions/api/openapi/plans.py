@@ -130,7 +130,10 @@ CREATE_400 = problem_response(
 )
 UPDATE_400 = problem_response(
     400,
-    "Invalid input, a forbidden status change (an ended plan is final) or an item not in this plan.",
+    (
+        "Invalid input, a forbidden status change (an ended plan is final) or "
+        "an item not in this plan."
+    ),
     problem_example(
         "Ended plan",
         400,

@@ -68,7 +68,9 @@ PROGRESS_SCHEMA = extend_schema_view(
             OpenApiParameter(
                 "from",
                 OpenApiTypes.DATE,
-                description="First day (YYYY-MM-DD); default the Monday 7 weeks before `to`'s week.",
+                description=(
+                    "First day (YYYY-MM-DD); default the Monday 7 weeks before `to`'s week."
+                ),
             ),
             OpenApiParameter(
                 "to",

@@ -141,7 +141,10 @@ class PlanSerializer(serializers.Serializer):
     )
     days_of_week = serializers.ListField(
         child=serializers.IntegerField(),
-        help_text="ISO weekdays it is scheduled on (1 = Monday ... 7 = Sunday); empty when times_per_week is used.",
+        help_text=(
+            "ISO weekdays it is scheduled on (1 = Monday ... 7 = Sunday); empty "
+            "when times_per_week is used."
+        ),
     )
     times_per_week = serializers.IntegerField(
         allow_null=True,
@@ -282,7 +285,10 @@ class PlanCreateSerializer(StrictTypesMixin, serializers.Serializer):
         many=True,
         required=False,
         max_length=100,
-        help_text="Optional dosage tweaks of the copied items, by routine item id; items not listed are copied as they are.",
+        help_text=(
+            "Optional dosage tweaks of the copied items, by routine item id; items "
+            "not listed are copied as they are."
+        ),
     )
 
 
@@ -302,5 +308,8 @@ class PlanUpdateSerializer(StrictTypesMixin, serializers.Serializer):
         many=True,
         required=False,
         max_length=100,
-        help_text="Dosage tweaks of this plan's items, by plan item id (the routine template is never changed).",
+        help_text=(
+            "Dosage tweaks of this plan's items, by plan item id (the routine "
+            "template is never changed)."
+        ),
     )

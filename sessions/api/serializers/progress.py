@@ -38,15 +38,24 @@ class ProgressWeekSerializer(serializers.Serializer):
     )
     adherence = serializers.FloatField(
         allow_null=True,
-        help_text="sessions_done / sessions_scheduled, rounded to 2 decimals, not capped (may exceed 1); null when nothing was scheduled.",
+        help_text=(
+            "sessions_done / sessions_scheduled, rounded to 2 decimals, not capped "
+            "(may exceed 1); null when nothing was scheduled."
+        ),
     )
     pain_before_avg = serializers.FloatField(
         allow_null=True,
-        help_text="Mean pain before (0-10) of the week's sessions that recorded it, 2 decimals; null if none.",
+        help_text=(
+            "Mean pain before (0-10) of the week's sessions that recorded it, 2 "
+            "decimals; null if none."
+        ),
     )
     pain_after_avg = serializers.FloatField(
         allow_null=True,
-        help_text="Mean pain after (0-10) of the week's sessions that recorded it, 2 decimals; null if none.",
+        help_text=(
+            "Mean pain after (0-10) of the week's sessions that recorded it, 2 "
+            "decimals; null if none."
+        ),
     )
     sessions_with_pain = serializers.IntegerField(
         help_text="Sessions this week that recorded pain before or after."
@@ -56,7 +65,10 @@ class ProgressWeekSerializer(serializers.Serializer):
 class ProgressTrendSerializer(serializers.Serializer):
     pain_after_change_per_week = serializers.FloatField(
         allow_null=True,
-        help_text="Least-squares slope of the weekly pain-after means, in points per week (negative = less pain); null with fewer than 2 such weeks.",
+        help_text=(
+            "Least-squares slope of the weekly pain-after means, in points per "
+            "week (negative = less pain); null with fewer than 2 such weeks."
+        ),
     )
     direction = serializers.ChoiceField(
         choices=Direction.choices,

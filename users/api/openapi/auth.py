@@ -167,7 +167,10 @@ register_schema = extend_schema_view(
                             {
                                 "field": "password",
                                 "code": "password_too_short",
-                                "message": "This password is too short. It must contain at least 8 characters.",
+                                "message": (
+                                    "This password is too short. "
+                                    "It must contain at least 8 characters."
+                                ),
                             },
                             {
                                 "field": "password",
