@@ -38,9 +38,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-FREE_EXERCISE_DB = (
-    ROOT.parent / "shared" / "data" / "free-exercise-db" / "exercises.json"
-)
 
 CLINICIANS = 25
 ROUTINES = 60
@@ -75,7 +72,8 @@ def build(*, patients: int, sessions: int, seed: int = 7) -> None:
     started = time.monotonic()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("load_demo", verbosity=0)
-    call_command("import_exercises", str(FREE_EXERCISE_DB), verbosity=0)
+    # No path: the Free Exercise DB shipped in data/free-exercise-db/.
+    call_command("import_exercises", verbosity=0)
     _publish_library()
     _routines_create(rng)
     _log(f"library ready ({time.monotonic() - started:.0f} s)")

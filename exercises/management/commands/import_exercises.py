@@ -1,10 +1,14 @@
-"""``manage.py import_exercises PATH``: bootstrap the library from the Free Exercise DB."""
+"""``manage.py import_exercises [PATH]``: bootstrap the library from the Free Exercise DB.
+
+Without PATH it reads the copy shipped in the repository (data/free-exercise-db/).
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -18,6 +22,8 @@ from exercises.importers import (
 )
 
 IDS_SHOWN = 10
+# The public-domain data set shipped with the project (data/free-exercise-db/README.md).
+DEFAULT_PATH = settings.BASE_DIR / "data" / "free-exercise-db" / "exercises.json"
 
 
 class Command(BaseCommand):
@@ -32,7 +38,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help="Path to exercises.json.")
+        parser.add_argument(
+            "path",
+            nargs="?",
+            default=str(DEFAULT_PATH),
+            help="Path to exercises.json (default: the copy in data/free-exercise-db/).",
+        )
         parser.add_argument(
             "--image-base-url",
             metavar="URL",
