@@ -5,17 +5,25 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?= -n auto --dist loadgroup
 
-.PHONY: install run test lint format lock schema bench clean
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format lock schema bench clean
+
+help: ## list the targets and what each does (the default: `make` alone)
+	@echo "Usage: make <target> [VARIABLE=value ...]   e.g. PORT=9000 make run"
+	@echo
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: $(VENV)/.installed ## create the virtualenv and install the locked dependencies
 
 $(VENV)/.installed: requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	@echo "Installing the locked dependencies into $(VENV) (first run only; about a minute)..."
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
+	$(VENV)/bin/pip install --quiet --progress-bar off --require-hashes --no-deps -r requirements/dev.txt
 	@touch $@
+	@echo "Installed into $(VENV)."
 
-run: install ## migrate a SQLite database, load the demo content, serve on 127.0.0.1:$(PORT)
+run: install ## migrate a SQLite database, load the demo content, serve on 127.0.0.1:8000 (or PORT)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -28,7 +36,7 @@ lint: install ## ruff (lint and format check) and the layering contracts (lint-i
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-format: install
+format: install ## fix what ruff can: lint fixes, then formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
@@ -63,5 +71,5 @@ bench: install ## load test: gunicorn on PostgreSQL under wrk, per endpoint agai
 fuzz: install ## contract fuzzing: schemathesis against gunicorn on a fresh PostgreSQL database (CI_POSTGRES_URL)
 	.ci/fuzz
 
-clean:
+clean: ## remove the virtualenv, the SQLite database and collected static files
 	rm -rf $(VENV) db.sqlite3 staticfiles
