@@ -10,6 +10,7 @@ returns it to the client in the ``X-Request-ID`` response header.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -86,28 +87,61 @@ def formatter(fmt: str) -> dict[str, Any]:
     }
 
 
+# The format of http.server's per-request line (BaseHTTPRequestHandler.log_request),
+# which runserver sends to the django.server logger.
+RUNSERVER_REQUEST_FORMAT = '"%s" %s %s'
+
+
+class SkipRunserverRequestLines(logging.Filter):
+    """Drop runserver's own line per request: request_finished already logs each one.
+
+    runserver's other messages on django.server (e.g. a TLS handshake on the plain-HTTP
+    development server) still pass.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != RUNSERVER_REQUEST_FORMAT
+
+
 def build_logging(fmt: str, level: str, *, quiet: bool = False) -> dict[str, Any]:
     """The LOGGING setting: everything to stderr through one structlog formatter.
 
     ``quiet`` (tests, where most requests are meant to fail with a 4xx) drops the
     per-request lines below ERROR.
+
+    Each record is written once: Django's default handlers on ``django`` and
+    ``django.server`` are replaced (listing a logger here drops its handlers), so their
+    records reach only the root handler; runserver's own access line is filtered out.
     """
     request_level = "ERROR" if quiet else level
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"structured": formatter(fmt)},
+        "filters": {
+            "skip_runserver_requests": {"()": SkipRunserverRequestLines},
+        },
         "handlers": {
             "console": {"class": "logging.StreamHandler", "formatter": "structured"},
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # Django's default LOGGING gives `django` a plain console handler (DEBUG on)
+            # and mail_admins (DEBUG off): its records would print twice in development.
+            "django": {"handlers": [], "level": level, "propagate": True},
             # request_finished is the access log (gunicorn's own is off); request_started
             # is logged at DEBUG (DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL).
             "django_structlog": {"level": request_level},
             # django.request repeats what request_finished already says for 4xx/5xx.
             "django.request": {"level": "ERROR"},
-            "django.server": {"level": request_level},
+            # Django's default sends runserver's lines to a handler of their own without
+            # propagating; here they propagate to the root handler, filtered.
+            "django.server": {
+                "handlers": [],
+                "level": request_level,
+                "propagate": True,
+                "filters": ["skip_runserver_requests"],
+            },
         },
     }
 
