@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from config.env import BASE_DIR, env
 from config.logs import build_logging, configure_structlog
+from config.version import service_version
 
 # ---------------------------------------------------------------------------
 # Core
@@ -215,7 +216,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (BASE_DIR / "docs" / "api-description.md").read_text(
         encoding="utf-8"
     ),
-    "VERSION": "1.0.0",
+    "VERSION": service_version(),  # pyproject.toml's, the one version (config.version)
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -238,6 +239,7 @@ SPECTACULAR_SETTINGS = {
         "SessionExerciseStatusEnum": "sessions.models.SessionExercise.Status",
     },
     "TAGS": [
+        {"name": "service", "description": "The API's index, version and status."},
         {
             "name": "auth",
             "description": "Registration, login, token refresh and logout.",
