@@ -22,8 +22,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def _cache_check() -> str:
-    """Redis reachability, reported but not required: without it rate limits degrade."""
+def cache_check() -> str:
+    """Redis reachability, reported but not required: without it rate limits degrade.
+
+    ``ok``, ``unavailable``, or ``local`` (no Redis configured: per-process memory).
+    """
     if settings.CACHES["default"]["BACKEND"] != REDIS_BACKEND:
         return "local"
     from django_redis import get_redis_connection
@@ -33,6 +36,17 @@ def _cache_check() -> str:
     except Exception:  # any client or socket error means the same thing here
         return "unavailable"
     return "ok"
+
+
+def database_error() -> str:
+    """Why the database does not answer ``SELECT 1`` (first 200 characters), or ''."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return str(exc)[:200] or type(exc).__name__
+    return ""
 
 
 @transaction.non_atomic_requests
@@ -45,16 +59,13 @@ def readyz(request: HttpRequest) -> JsonResponse:
     fall back to nothing), so taking every instance out of the load balancer when Redis
     is down would turn a degradation into an outage. Its state is in ``checks.cache``.
     """
-    cache_state = _cache_check()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError as exc:
+    cache_state = cache_check()
+    error = database_error()
+    if error:
         return JsonResponse(
             {
                 "status": "unavailable",
-                "checks": {"database": str(exc)[:200], "cache": cache_state},
+                "checks": {"database": error, "cache": cache_state},
             },
             status=503,
         )

@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from config import health
-from config.api.views import SchemaView
+from config.api.views import SchemaView, api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Last: whatever else is under /api/ is a 404 problem document, DEBUG on or off.
+    re_path(r"^api/(?P<unmatched>.*)$", api_not_found, name="api-not-found"),
 ]
 
 handler404 = "config.api.exceptions.not_found_view"

@@ -583,6 +583,9 @@ SESSIONS = f"{API}/sessions/"
 SYNC_A = {"patient": "@patient_a", "updated_since": "0"}
 
 CASES: list[Case] = [
+    # -- the API's own description (public; credentials are not even read) -------
+    Case("GET", f"{API}/", "public", every(200)),
+    Case("GET", f"{API}/status/", "public", every(200)),
     # -- library (public reads) ------------------------------------------------
     Case(
         "GET",
