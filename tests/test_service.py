@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -15,7 +14,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from config.api.exceptions import PROBLEM_CONTENT_TYPE
 from config.version import service_version
-from tests.resilience.live import ROOT, VENV_BIN, Server, free_port, wait_for
+from tests.resilience.live import VENV_BIN, Server, start_server, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -258,23 +257,7 @@ def server_without_dependencies(tmp_path_factory) -> Iterator[Server]:
         "WEB_CONCURRENCY": "1",
         "GUNICORN_THREADS": "2",
     }
-    port = free_port()
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                VENV_BIN / "gunicorn",
-                "config.wsgi:application",
-                "-c",
-                "gunicorn.conf.py",
-            ],
-            cwd=ROOT,
-            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server("no-dependencies", port, process, log_path)
+    server = start_server("no-dependencies", env, workdir)
     try:
         wait_for(
             lambda: server.call("GET", "/healthz", timeout=3).status == 200,
@@ -283,8 +266,8 @@ def server_without_dependencies(tmp_path_factory) -> Iterator[Server]:
         )
         yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        os.killpg(server.process.pid, signal.SIGTERM)
+        server.process.wait(timeout=30)
 
 
 def test_status_with_database_and_redis_down(server_without_dependencies):

@@ -170,43 +170,59 @@ INDEX_EXAMPLE = {
         "status": "https://api.example.com/api/v1/status/",
     },
 }
+
+
+def _status_example(name: str, state: str, *, cache: str) -> OpenApiExample:
+    value = {
+        "status": state,
+        "version": "0.1.0",
+        "api_version": API_VERSION,
+        "time": "2026-12-01T09:30:00Z",
+        "checks": {"database": "ok", "cache": cache},
+    }
+    return OpenApiExample(name, value=value, response_only=True)
+
+
 STATUS_EXAMPLES = [
-    OpenApiExample(
-        "Everything answers",
-        value={
-            "status": "ok",
-            "version": "0.1.0",
-            "api_version": API_VERSION,
-            "time": "2026-12-01T09:30:00Z",
-            "checks": {"database": "ok", "cache": "ok"},
-        },
-        response_only=True,
-    ),
-    OpenApiExample(
-        "Redis down",
-        value={
-            "status": "degraded",
-            "version": "0.1.0",
-            "api_version": API_VERSION,
-            "time": "2026-12-01T09:30:00Z",
-            "checks": {"database": "ok", "cache": "unavailable"},
-        },
-        response_only=True,
-    ),
+    _status_example("Everything answers", "ok", cache="ok"),
+    _status_example("Redis down", "degraded", cache="unavailable"),
 ]
 
 
-@method_decorator(transaction.non_atomic_requests, name="dispatch")
-class ApiIndexView(APIView):
-    """Where to start: the resources of the API, its docs and its version.
+def _service_schema(
+    *,
+    operation_id: str,
+    summary: str,
+    description: str,
+    response: OpenApiResponse,
+    examples: list[OpenApiExample],
+) -> Any:
+    """A public GET of the API's own: 200 or 429 (AutoSchema adds 304, 406, 503)."""
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        tags=["service"],
+        responses={200: response, **problem_responses(429)},
+        examples=examples,
+    )
 
-    Needs no login and reads no database.
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class ServiceView(APIView):
+    """Public, rate-limited, and credentials are not even read (no 401 for a stale token).
+
+    Outside ATOMIC_REQUESTS: these answer without a database.
     """
 
-    authentication_classes: list[type[BaseAuthentication]] = []  # credentials ignored
+    authentication_classes: list[type[BaseAuthentication]] = []
     permission_classes = [AllowAny]
 
-    @extend_schema(
+
+class ApiIndexView(ServiceView):
+    """Where to start: the resources of the API, its docs and its version (no query)."""
+
+    @_service_schema(
         operation_id="api_index",
         summary="API index",
         description=(
@@ -214,11 +230,7 @@ class ApiIndexView(APIView):
             "Swagger UI and ReDoc, and the service's version. Public (rate-limited); "
             "reads no database."
         ),
-        tags=["service"],
-        responses={
-            200: OpenApiResponse(ApiIndexSerializer, description="The index."),
-            **problem_responses(429),
-        },
+        response=OpenApiResponse(ApiIndexSerializer, description="The index."),
         examples=[OpenApiExample("Index", value=INDEX_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
@@ -234,18 +246,14 @@ class ApiIndexView(APIView):
 
 
 @method_decorator(never_cache, name="dispatch")
-@method_decorator(transaction.non_atomic_requests, name="dispatch")
-class StatusView(APIView):
+class StatusView(ServiceView):
     """The service's version and whether its database and cache answer.
 
     The same for every caller: states only (no error text, host names or library
     versions; docs/decisions.md). Load balancers probe /readyz instead.
     """
 
-    authentication_classes: list[type[BaseAuthentication]] = []  # credentials ignored
-    permission_classes = [AllowAny]
-
-    @extend_schema(
+    @_service_schema(
         operation_id="api_status",
         summary="Service status",
         description=(
@@ -254,13 +262,9 @@ class StatusView(APIView):
             "Answers 200 whatever the state, so a dashboard can show it; load balancers "
             "use `/readyz` (503 without a database). Public (rate-limited), never cached."
         ),
-        tags=["service"],
-        responses={
-            200: OpenApiResponse(
-                StatusSerializer, description="The status, whatever it is."
-            ),
-            **problem_responses(429),
-        },
+        response=OpenApiResponse(
+            StatusSerializer, description="The status, whatever it is."
+        ),
         examples=STATUS_EXAMPLES,
     )
     def get(self, request: Request) -> Response:

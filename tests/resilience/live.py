@@ -233,6 +233,27 @@ def free_redis_db() -> int:
     raise RuntimeError("no empty Redis database between 1 and 14")
 
 
+def start_server(name: str, env: dict[str, str], workdir: Path) -> Server:
+    """One gunicorn as bin/serve runs it (migrations aside), on a free loopback port."""
+    port = free_port()
+    log_path = workdir / f"server-{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                VENV_BIN / "gunicorn",
+                "config.wsgi:application",
+                "-c",
+                "gunicorn.conf.py",
+            ],
+            cwd=ROOT,
+            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Server(name, port, process, log_path)
+
+
 def start_cluster(count: int = 2) -> Cluster:
     """Start ``count`` gunicorn instances with production settings; wait until ready."""
     workdir = Path(tempfile.mkdtemp(prefix="rehabit-live-"))
@@ -260,27 +281,10 @@ def start_cluster(count: int = 2) -> Cluster:
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
     }
-    servers = []
-    for index in range(count):
-        name = "ab"[index] if count <= 2 else str(index)
-        port = free_port()
-        log_path = workdir / f"server-{name}.log"
-        with log_path.open("wb") as log:
-            # gunicorn as bin/serve runs it; migrations are pytest-django's.
-            process = subprocess.Popen(
-                [
-                    VENV_BIN / "gunicorn",
-                    "config.wsgi:application",
-                    "-c",
-                    "gunicorn.conf.py",
-                ],
-                cwd=ROOT,
-                env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        servers.append(Server(name, port, process, log_path))
+    servers = [
+        start_server("ab"[index] if count <= 2 else str(index), env, workdir)
+        for index in range(count)
+    ]
     cluster = Cluster(servers, redis_db, workdir, env)
     try:
         for server in servers:
