@@ -166,7 +166,8 @@ CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=3600)
 # ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt, with a `token_expired` code for expired access tokens.
+        "config.api.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -305,7 +305,7 @@ def test_login_missing_password_is_400(api_client, patient):
     assert error_fields(response) == {("password", "required")}
 
 
-def test_expired_access_token_is_401_token_not_valid(patient):
+def test_expired_access_token_is_401_token_expired(patient):
     access = AccessToken.for_user(patient)
     # Issued 10 minutes ago with the 5-minute lifetime: expired 5 minutes ago.
     access.set_exp(from_time=timezone.now() - dt.timedelta(minutes=10))
@@ -314,7 +314,8 @@ def test_expired_access_token_is_401_token_not_valid(patient):
 
     assert response.status_code == 401
     assert response["Content-Type"] == PROBLEM
-    assert response.json()["code"] == "token_not_valid"
+    # Not token_not_valid: the app refreshes rather than logging the patient out.
+    assert response.json()["code"] == "token_expired"
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
