@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from common.models import Dosage, TimeStamped
@@ -126,7 +127,7 @@ class PlanItem(Dosage):
         constraints = [Dosage.one_amount_constraint("plan_item_one_amount")]
 
     def __str__(self) -> str:
-        return f"{self.plan_id} #{self.order}"
+        return f"{self.order}. {self.exercise}"  # reads self.exercise, as RoutineItem
 
 
 class PatientSyncState(models.Model):
@@ -210,7 +211,9 @@ class Session(models.Model):
         indexes = [models.Index(fields=["patient", "started_at"])]
 
     def __str__(self) -> str:
-        return f"Session {self.id} of {self.patient_id}"
+        """ "Ana Silva, 2 Mar 2026 07:30" (the admin's time zone); reads self.patient."""
+        started = timezone.localtime(self.started_at)
+        return f"{self.patient}, {started.day} {started:%b %Y %H:%M}"
 
     @property
     def is_deleted(self) -> bool:
@@ -249,7 +252,7 @@ class SessionExercise(models.Model):
         ordering = ["order", "id"]
 
     def __str__(self) -> str:
-        return f"{self.exercise_id} in {self.session_id}"
+        return str(self.exercise)  # reads self.exercise
 
 
 class SessionSet(models.Model):
@@ -281,4 +284,4 @@ class SessionSet(models.Model):
         ordering = ["order", "id"]
 
     def __str__(self) -> str:
-        return f"Set {self.order} of {self.session_exercise_id}"
+        return f"Set {self.order + 1}"
