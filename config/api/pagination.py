@@ -95,12 +95,16 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
 
 class CursorPagination(pagination.CursorPagination):
-    """DRF's cursor pagination, with a 400 naming the parameter for a malformed one.
+    """DRF's cursor pagination, with ``limit`` and a 400 naming a malformed parameter.
 
-    DRF silently falls back to the default page size for ``page_size=abc`` or ``0``
-    (the schema says a whole number from 1; values above ``max_page_size`` are capped),
-    and to the first page for a cursor that is blank or not base64 at all.
+    Every list takes ``limit`` (as the limit/offset lists do); ``page_size``, the name
+    cursor lists took first, is kept as a deprecated alias (``limit`` wins when both
+    are sent). DRF silently falls back to the default page size for ``page_size=abc``
+    or ``0`` (the schema says a whole number from 1; values above ``max_page_size``
+    are capped), and to the first page for a cursor that is blank or not base64 at all.
     """
+
+    limit_query_param = "limit"
 
     def decode_cursor(self, request: Request) -> Any:
         raw = request.query_params.get(self.cursor_query_param)
@@ -109,10 +113,13 @@ class CursorPagination(pagination.CursorPagination):
         return super().decode_cursor(request)
 
     def get_page_size(self, request: Request) -> int:
-        name = self.page_size_query_param
-        raw = request.query_params.get(name) if name else None
-        if raw is None:
-            return int(self.page_size)
+        for name in (self.limit_query_param, self.page_size_query_param):
+            raw = request.query_params.get(name) if name else None
+            if raw is not None:
+                return self._page_size(name, raw)
+        return int(self.page_size)
+
+    def _page_size(self, name: str, raw: str) -> int:
         try:
             size = int(raw)
         except ValueError:
@@ -127,6 +134,20 @@ class CursorPagination(pagination.CursorPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["minimum"] = 1
+                parameter["deprecated"] = True
+                parameter["description"] = (
+                    f"Deprecated alias of `{self.limit_query_param}`, which wins when "
+                    "both are sent."
+                )
             elif parameter["name"] == self.cursor_query_param:
                 parameter["schema"]["pattern"] = CURSOR_PATTERN.pattern
-        return parameters
+        return [
+            {
+                "name": self.limit_query_param,
+                "required": False,
+                "in": "query",
+                "description": str(self.page_size_query_description),
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            *parameters,
+        ]
