@@ -25,6 +25,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from config.api.authentication import TOKEN_EXPIRED
 from config.api.exceptions import PROBLEM_CONTENT_TYPE, TYPE_PREFIX, problem
 from config.api.links import LINKS
 
@@ -207,7 +208,10 @@ def problem_example(
 
 PROBLEM_DESCRIPTIONS: dict[int, str] = {
     400: "Invalid input: a query parameter or body field failed validation; `errors` lists each.",
-    401: "Missing, invalid or expired credentials.",
+    401: (
+        "Missing, invalid or expired credentials. `token_expired`: refresh the access "
+        "token and repeat the request; other codes: log in again."
+    ),
     403: "Authenticated, but not allowed to do this.",
     404: "No such resource, or not visible to the caller.",
     405: "Method not allowed on this endpoint.",
@@ -225,6 +229,10 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
 UNAUTHORIZED_OPTIONAL = (
     "Credentials were sent but are invalid or expired (no credentials are needed "
     "here): refresh the token, or send none."
+)
+
+TOKEN_EXPIRED_EXAMPLE = problem_example(
+    "Token expired", 401, "token_expired", TOKEN_EXPIRED
 )
 
 PROBLEM_EXAMPLES: dict[int, OpenApiExample] = {
@@ -290,12 +298,15 @@ PROBLEM_EXAMPLES: dict[int, OpenApiExample] = {
 def problem_response(
     status: int, description: str = "", *examples: OpenApiExample
 ) -> OpenApiResponse:
-    """One documented problem-details response: the given examples, else the shared one."""
+    """One documented problem-details response: the given examples, else the shared ones."""
     shared = PROBLEM_EXAMPLES.get(status)
+    if not examples and shared:
+        # A 401 may be an expired token (refresh) or another bad one (log in again).
+        examples = (shared, TOKEN_EXPIRED_EXAMPLE) if status == 401 else (shared,)
     return OpenApiResponse(
         response=ProblemSerializer,
         description=description or PROBLEM_DESCRIPTIONS[status],
-        examples=list(examples) or ([shared] if shared else None),
+        examples=list(examples) or None,
     )
 
 
