@@ -1,0 +1,7 @@
+"""The admin app with the project's site (config.admin.RehabitAdminSite) as ``admin.site``."""
+
+from django.contrib.admin.apps import AdminConfig
+
+
+class RehabitAdminConfig(AdminConfig):
+    default_site = "config.admin.RehabitAdminSite"
