@@ -59,28 +59,62 @@ def email_normalize(email: str) -> str:
 
 
 @transaction.atomic
+def user_register_errors(
+    *,
+    email: str | None,
+    password: str | None,
+    name: str | None,
+    timezone: str | None,
+) -> dict[str, list[ValidationError]]:
+    """The rules of ``user_register`` broken by the fields given, by field.
+
+    A field given as None could not be read (the caller reports why) and is not
+    checked, so a caller can report every broken rule in one answer. Queries only to
+    check that ``email`` is free.
+    """
+    candidate = User(
+        email=email_normalize(email) if email is not None else "",
+        name=name if name is not None else "",
+        timezone=timezone if timezone is not None else "UTC",
+        role=User.Role.PATIENT,
+    )
+    unread = [
+        field
+        for field, value in (("email", email), ("name", name), ("timezone", timezone))
+        if value is None
+    ]
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        candidate.full_clean(exclude=["password", *unread], validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if password is not None:
+        try:
+            # The candidate lets UserAttributeSimilarityValidator compare with the email.
+            validate_password(password, user=candidate)
+        except ValidationError as exc:
+            errors["password"] = exc.error_list
+    if (
+        email is not None
+        and "email" not in errors
+        and User.objects.filter(email__iexact=candidate.email).exists()
+    ):
+        errors["email"] = [_email_taken()]
+    return errors
+
+
 def user_register(
     *, email: str, password: str, name: str, timezone: str = "UTC"
 ) -> User:
     """Create a patient account (self-registration never creates staff).
 
     ValidationError with field errors on a taken email, a weak password or an
-    unknown time zone.
+    unknown time zone (``user_register_errors``).
     """
+    errors = user_register_errors(
+        email=email, password=password, name=name, timezone=timezone
+    )
     email = email_normalize(email)
-    candidate = User(email=email, name=name, timezone=timezone, role=User.Role.PATIENT)
-    errors: dict[str, list[ValidationError]] = {}
-    try:
-        candidate.full_clean(exclude=["password"], validate_unique=False)
-    except ValidationError as exc:
-        errors.update(exc.error_dict)
-    try:
-        # The candidate lets UserAttributeSimilarityValidator compare with the email.
-        validate_password(password, user=candidate)
-    except ValidationError as exc:
-        errors["password"] = exc.error_list
-    if "email" not in errors and User.objects.filter(email__iexact=email).exists():
-        errors["email"] = [_email_taken()]
     if errors:
         raise ValidationError(errors)
     try:

@@ -13,6 +13,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections, transaction
 from django.utils.decorators import method_decorator
 from rest_framework import exceptions, mixins, status, viewsets
@@ -20,6 +21,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -54,11 +56,14 @@ from users.services import (
     user_change_password,
     user_profile_update,
     user_register,
+    user_register_errors,
 )
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
     from rest_framework.request import Request
+
+REGISTER_FIELDS = ("email", "password", "name", "timezone")
 
 
 # ---------------------------------------------------------------------------
@@ -80,7 +85,15 @@ class RegisterView(RetryAfterMixin, APIView):
 
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # Every invalid field in one answer: the service's rules on what was read.
+            values, errors = serializer.field_by_field()
+            broken = user_register_errors(
+                **{name: values.get(name) for name in REGISTER_FIELDS}
+            )
+            if broken:
+                errors.update(as_serializer_error(DjangoValidationError(broken)))
+            raise exceptions.ValidationError(errors)
         user = user_register(**serializer.validated_data)
         return Response(AccountSerializer(user).data, status=status.HTTP_201_CREATED)
 
