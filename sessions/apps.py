@@ -5,4 +5,4 @@ class TrainingSessionsConfig(AppConfig):
     # django.contrib.sessions already owns the label "sessions".
     name = "sessions"
     label = "training_sessions"
-    verbose_name = "Training sessions"
+    verbose_name = "Patients and plans"  # the admin's breadcrumbs: named for people

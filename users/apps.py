@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class UsersConfig(AppConfig):
     name = "users"
-    verbose_name = "Users"
+    verbose_name = "Accounts and care teams"  # the admin's breadcrumbs

@@ -37,6 +37,9 @@ def format_minutes(seconds: int) -> str:
 
 class RoutineItemInline(SortableTabularInline):
     # The one-amount rule: RoutineItem.clean() (common.models.Dosage), run by the form.
+    class Media:
+        css = {"all": ("rehabit/admin-items.css",)}  # fits 1,440 px (docs/library.md)
+
     model = RoutineItem
     fields = (
         "exercise",

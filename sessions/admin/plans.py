@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -158,6 +159,9 @@ class PlanItemForm(forms.ModelForm):
 class PlanItemInline(admin.TabularInline):
     """This patient's dosage of each exercise (copied from the routine, adjustable)."""
 
+    class Media:
+        css = {"all": ("rehabit/admin-items.css",)}  # fits 1,440 px (docs/library.md)
+
     model = PlanItem
     form = PlanItemForm
     fields = ("order", "exercise_name", "block", *ADJUSTABLE_ITEM_FIELDS)
@@ -273,6 +277,16 @@ class PlanAdmin(PatientDataAdmin, HistoryAdmin):
     ) -> Any:
         kwargs["form"] = PlanAddForm if obj is None else PlanChangeForm
         return super().get_form(request, obj, change, **kwargs)
+
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            # Pick a routine (or patient) here; deleting one from a plan's form is never
+            # what a clinician means (the library and accounts have their own pages).
+            field.widget.can_delete_related = False
+        return field
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
