@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("exercises.api.urls")),
     path("", include("users.api.urls")),
     path("", include("sessions.api.urls")),
+    path("", include("outcomes.api.urls")),
 ]

@@ -38,6 +38,7 @@ LOCAL_APPS = [
     "users.apps.UsersConfig",
     "exercises.apps.ExercisesConfig",
     "sessions.apps.TrainingSessionsConfig",
+    "outcomes.apps.OutcomesConfig",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -313,3 +314,40 @@ CELERY_TIMEZONE = "UTC"
 # Periodic tasks: name -> {"task": dotted path, "schedule": seconds or crontab}. The
 # features that need them add their entries (alerts, digests, webhook sweeps).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# ---------------------------------------------------------------------------
+# Outcomes: alert thresholds and the clinicians' daily digest (docs/outcomes.md)
+# ---------------------------------------------------------------------------
+OUTCOMES_ALERTS = {
+    # Pain flare: pain after >= pain before + FLARE_RISE, or pain after >= FLARE_PAIN.
+    "FLARE_RISE": env.int("ALERT_FLARE_RISE", default=2),
+    "FLARE_PAIN": env.int("ALERT_FLARE_PAIN", default=7),
+    # High pain during any exercise of a session.
+    "PAIN_DURING": env.int("ALERT_PAIN_DURING", default=7),
+    # No session for this many days on an active plan.
+    "INACTIVITY_DAYS": env.int("ALERT_INACTIVITY_DAYS", default=7),
+    # Worsening trend: least-squares slope of pain after over the last TREND_DAYS, in
+    # points per week, from at least TREND_MIN_SESSIONS sessions spanning 7+ days.
+    "TREND_DAYS": env.int("ALERT_TREND_DAYS", default=14),
+    "TREND_MIN_SESSIONS": env.int("ALERT_TREND_MIN_SESSIONS", default=4),
+    "TREND_SLOPE": env.float("ALERT_TREND_SLOPE", default=1.0),
+}
+# Local hour (clinician's time zone) from which the day's digest is sent.
+OUTCOMES_DIGEST_HOUR = env.int("ALERT_DIGEST_HOUR", default=7)
+CELERY_BEAT_SCHEDULE["outcomes-time-alerts"] = {
+    "task": "outcomes.tasks.alerts_time_rules_run_task",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["outcomes-alert-digests"] = {
+    "task": "outcomes.tasks.alert_digests_send_task",
+    "schedule": 3600.0,
+}
+# Email (the digest): EMAIL_URL, e.g. smtp+tls://user:password@mail.example.com:587;
+# by default messages are printed on the console (development).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env(
+    "DJANGO_DEFAULT_FROM_EMAIL", default="Rehabit <alerts@localhost>"
+)
+SPECTACULAR_SETTINGS["TAGS"] += [
+    {"name": "alerts", "description": "Alerts on patients' data for their care team."},
+]

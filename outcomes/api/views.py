@@ -1,0 +1,129 @@
+"""HTTP interface of outcomes: alerts for the care team and a clinician's alert settings.
+
+Thin: parse, call one service or selector, render (docs in outcomes/api/openapi.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from outcomes.api.openapi import ALERT_SCHEMA, ALERT_SETTINGS_SCHEMA
+from outcomes.api.permissions import IsCareTeam, IsClinician
+from outcomes.api.serializers import (
+    AlertActionSerializer,
+    AlertQuerySerializer,
+    AlertSerializer,
+    AlertSettingsSerializer,
+)
+from outcomes.models import Alert
+from outcomes.selectors.alerts import alert_get, alert_list
+from outcomes.services.alerts import (
+    AlertStateConflict,
+    alert_acknowledge,
+    alert_resolve,
+)
+from outcomes.services.digests import alert_settings_get, alert_settings_update
+from users.services import access_log_record_many
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from django.db.models import QuerySet
+    from rest_framework.request import Request
+
+
+class AlertConflictError(exceptions.APIException):
+    status_code = 409
+    default_detail = "The alert's status does not allow this."
+    default_code = "conflict"
+
+
+@ALERT_SCHEMA
+class AlertViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Alerts on the caller's patients; state changes are POST actions."""
+
+    queryset = Alert.objects.none()
+    serializer_class = AlertSerializer
+    permission_classes = [IsAuthenticated, IsCareTeam]
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        # A plain dict: DRF reads a blank query value as "not sent", here it is a 400.
+        query = AlertQuerySerializer(data=dict(self.request.query_params.items()))
+        query.is_valid(raise_exception=True)
+        return alert_list(
+            user=self.request.user,
+            patient_id=query.validated_data.get("patient"),
+            status=query.validated_data.get("status"),
+            kind=query.validated_data.get("kind"),
+        )
+
+    def _logged(self, alerts: Sequence[Alert], what: str) -> None:
+        access_log_record_many(
+            actor=self.request.user,
+            patient_ids=[alert.patient_id for alert in alerts],
+            action=f"alerts.{what}",
+            path=self.request.path,
+        )
+
+    def _alert(self) -> Alert:
+        alert = alert_get(user=self.request.user, alert_id=self.kwargs["pk"])
+        if alert is None:
+            raise exceptions.NotFound
+        return alert
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        alerts = list(self.paginate_queryset(self.get_queryset()) or [])
+        self._logged(alerts, "list")
+        return self.get_paginated_response(AlertSerializer(alerts, many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        alert = self._alert()
+        self._logged([alert], "retrieve")
+        return Response(AlertSerializer(alert).data)
+
+    def _transition(self, request: Request, service: Any) -> Response:
+        alert = self._alert()
+        body = AlertActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            service(alert=alert, by=request.user, note=body.validated_data["note"])
+        except AlertStateConflict as error:
+            raise AlertConflictError(error.message, error.code) from error
+        self._logged([alert], self.action)
+        return Response(AlertSerializer(self._alert()).data)
+
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, alert_acknowledge)
+
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, alert_resolve)
+
+
+@ALERT_SETTINGS_SCHEMA
+class AlertSettingsView(APIView):
+    """The signed-in clinician's alert settings (the daily digest switch)."""
+
+    permission_classes = [IsAuthenticated, IsClinician]
+
+    def get(self, request: Request) -> Response:
+        found = alert_settings_get(clinician=request.user)
+        return Response(AlertSettingsSerializer(found).data)
+
+    def patch(self, request: Request) -> Response:
+        body = AlertSettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        found = alert_settings_update(
+            clinician=request.user, daily_digest=body.validated_data["daily_digest"]
+        )
+        return Response(AlertSettingsSerializer(found).data)

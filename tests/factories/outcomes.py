@@ -1,0 +1,17 @@
+import factory
+
+from outcomes.models import Alert, AlertKind
+from tests.factories.users import PatientFactory
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    """An open alert (pain flare) with its own cause key."""
+
+    patient = factory.SubFactory(PatientFactory)
+    kind = AlertKind.PAIN_FLARE
+    key = factory.Sequence(lambda n: f"pain_flare:test-{n}")
+    message = "Pain flare: 3/10 before the session, 8/10 after."
+    evidence = factory.LazyFunction(lambda: {"pain_before": 3, "pain_after": 8})
+
+    class Meta:
+        model = Alert
