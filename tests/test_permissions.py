@@ -45,6 +45,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from common.models import Status
 from config.api.exceptions import PROBLEM_CONTENT_TYPE
 from exercises.models import Exercise, Routine
+from outcomes.models import Alert, ClinicianAlertSettings
 from sessions.models import (
     PatientSyncState,
     Plan,
@@ -68,6 +69,7 @@ from tests.factories import (
     SessionFactory,
     SessionSetFactory,
 )
+from tests.factories.outcomes import AlertFactory
 from tests.factories.users import PASSWORD
 from users.models import CareRelationship, User
 
@@ -220,6 +222,8 @@ def world() -> World:
             "session_a": session_a,
             "session_b": session_b,
             "tombstone_a": tombstone_a,
+            "alert_a": AlertFactory(patient=patient_a, session=session_a),
+            "alert_b": AlertFactory(patient=patient_b, session=session_b),
             "missing": type("Missing", (), {"pk": uuid.uuid4()})(),
         },
     )
@@ -272,6 +276,8 @@ def fingerprint() -> dict[str, Any]:
         "routines": rows(Routine.objects, "status", "updated_at"),
         "outstanding_tokens": rows(OutstandingToken.objects, "user_id"),
         "blacklisted_tokens": rows(BlacklistedToken.objects, "token_id"),
+        "alerts": rows(Alert.objects, "status", "acknowledged_by_id", "resolved_by_id"),
+        "alert_settings": rows(ClinicianAlertSettings.objects, "daily_digest"),
     }
 
 
@@ -524,6 +530,15 @@ def prescribed_to(key: str) -> Effect:
     return check
 
 
+def alert_handled(key: str, status: str) -> Effect:
+    def check(world: World, principal: str, response: Any) -> None:
+        alert = Alert.objects.get(pk=world.objects[key].pk)
+        assert (alert.status, alert.note) == (status, "Seen by the matrix.")
+        assert alert.acknowledged_by_id == world.user(principal).pk
+
+    return check
+
+
 def paused(world: World, principal: str, response: Any) -> None:
     plan = Plan.objects.get(pk=response.json()["id"])
     assert (plan.status, plan.note) == ("paused", "Paused by the matrix.")
@@ -578,6 +593,7 @@ def library_listing(kind: str) -> dict[str, set[str]]:
 
 
 PATIENTS = f"{API}/patients/"
+ALERTS = f"{API}/alerts/"
 PLANS = f"{API}/plans/"
 SESSIONS = f"{API}/sessions/"
 SYNC_A = {"patient": "@patient_a", "updated_since": "0"}
@@ -1067,6 +1083,58 @@ CASES: list[Case] = [
         query={"patient": "@patient_b"},
         effect=progress_of("patient_b"),
     ),
+    # -- alerts (the care team's; patients get 403) --------------------------------
+    Case(
+        "GET",
+        ALERTS,
+        "care team's patients",
+        row(401, 403, 403, 200, 200, 200),
+        listed=row(None, None, None, {"alert_a"}, set(), {"alert_a", "alert_b"}),
+    ),
+    Case(
+        "GET",
+        f"{ALERTS}{{id}}/",
+        "A's",
+        row(401, 403, 403, 200, 404, 200),
+        target="alert_a",
+        effect=is_object("alert_a"),
+    ),
+    Case(
+        "GET",
+        f"{ALERTS}{{id}}/",
+        "B's",
+        row(401, 403, 403, 404, 404, 200),
+        target="alert_b",
+    ),
+    *[
+        Case(
+            "POST",
+            f"{ALERTS}{{id}}/{name}/",
+            label,
+            expected,
+            target=target,
+            body=lambda world, principal: {"note": "Seen by the matrix."},
+            effect=alert_handled(target, status),
+        )
+        for name, status in [("acknowledge", "acknowledged"), ("resolve", "resolved")]
+        for label, target, expected in [
+            ("A's", "alert_a", row(401, 403, 403, 200, 404, 200)),
+            ("B's", "alert_b", row(401, 403, 403, 404, 404, 200)),
+        ]
+    ],
+    Case(
+        "GET",
+        f"{API}/me/alert-settings/",
+        "clinicians only",
+        row(401, 403, 403, 200, 200, 403),
+    ),
+    Case(
+        "PATCH",
+        f"{API}/me/alert-settings/",
+        "clinicians only",
+        row(401, 403, 403, 200, 200, 403),
+        body=lambda world, principal: {"daily_digest": True},
+    ),
 ]
 
 
@@ -1199,7 +1267,14 @@ def test_every_api_route_is_a_view_of_the_schema():
 
 def test_every_operation_on_an_id_is_tried_on_a_hidden_object():
     """Each operation on an {id} is tried on someone else's object or a hidden one."""
-    foreign = {"plan_b", "session_b", "patient_b", "exercise_draft", "routine_draft"}
+    foreign = {
+        "plan_b",
+        "session_b",
+        "patient_b",
+        "exercise_draft",
+        "routine_draft",
+        "alert_b",
+    }
     for method, path in {(case.method, case.path) for case in CASES}:
         if "{id}" not in path:
             continue
