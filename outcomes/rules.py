@@ -83,21 +83,25 @@ def pain_during(
     ``exercises`` are (exercise name, pain during) pairs of one session.
     """
     high = [
-        {"exercise": name, "pain_during": pain}
+        (name, pain)
         for name, pain in exercises
         if pain is not None and pain >= limits.pain_during
     ]
     if not high:
         return None
-    worst = max(high, key=lambda entry: entry["pain_during"])
+    worst_name, worst_pain = max(high, key=lambda entry: entry[1])
     return Finding(
         kind=AlertKind.PAIN_DURING,
         key=f"{AlertKind.PAIN_DURING}:{session_id}",
         message=(
-            f"High pain during {worst['exercise']}: {worst['pain_during']}/10"
+            f"High pain during {worst_name}: {worst_pain}/10"
             + (f" (and {len(high) - 1} more)." if len(high) > 1 else ".")
         ),
-        evidence={"exercises": high},
+        evidence={
+            "exercises": [
+                {"exercise": name, "pain_during": pain} for name, pain in high
+            ]
+        },
     )
 
 

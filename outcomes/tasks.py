@@ -7,6 +7,7 @@ day, so a retry, a redelivery or a second beat tick changes nothing twice.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from celery import shared_task
 from django.db import DatabaseError
@@ -14,7 +15,7 @@ from django.db import DatabaseError
 from outcomes.services.alerts import alerts_session_rules_run, alerts_time_rules_run
 from outcomes.services.digests import alert_digests_send
 
-RETRY = {
+RETRY: dict[str, Any] = {
     "autoretry_for": (DatabaseError,),
     "retry_backoff": True,
     "retry_backoff_max": 600,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -82,7 +84,7 @@ RESOLVED_CONFLICT = problem_response(
 )
 
 
-def _alert_example(name: str, value: dict[str, object]) -> OpenApiExample:
+def _alert_example(name: str, value: Mapping[str, object]) -> OpenApiExample:
     return OpenApiExample(name, value=value, response_only=True, status_codes=["200"])
 
 

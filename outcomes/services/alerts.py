@@ -89,7 +89,7 @@ def _trend_points(
         .order_by("started_at")
         .values_list("started_at", "pain_after")
     )
-    return [(started_at, int(pain)) for started_at, pain in rows]
+    return [(started_at, pain) for started_at, pain in rows if pain is not None]
 
 
 def alerts_session_rules_run(*, session_id: uuid.UUID) -> list[Alert]:
