@@ -175,3 +175,30 @@ def inactivity(
         message=f"No session for {idle} days on the active plan “{plan_title}”.",
         evidence={"since": since.isoformat(), "days_without_session": idle},
     )
+
+
+def prom_worse(
+    *,
+    response_id: uuid.UUID,
+    title: str,
+    baseline: float | None,
+    latest: float,
+    change: float | None,
+    worse: bool,
+    mcid: float,
+) -> Finding | None:
+    """An outcome measure worse than its baseline by at least its MCID (see scoring)."""
+    if not worse or change is None:
+        return None
+    since = "" if baseline is None else f" (baseline {baseline:g}, now {latest:g})"
+    return Finding(
+        kind=AlertKind.PROM_WORSE,
+        key=f"{AlertKind.PROM_WORSE}:{response_id}",
+        message=f"{title} worse by {abs(change):g}{since}; MCID {mcid:g}.",
+        evidence={
+            "baseline": baseline,
+            "latest": latest,
+            "change": change,
+            "mcid": mcid,
+        },
+    )

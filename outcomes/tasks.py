@@ -12,7 +12,11 @@ from typing import Any
 from celery import shared_task
 from django.db import DatabaseError
 
-from outcomes.services.alerts import alerts_session_rules_run, alerts_time_rules_run
+from outcomes.services.alerts import (
+    alerts_response_rules_run,
+    alerts_session_rules_run,
+    alerts_time_rules_run,
+)
 from outcomes.services.digests import alert_digests_send
 
 RETRY: dict[str, Any] = {
@@ -28,6 +32,12 @@ RETRY: dict[str, Any] = {
 def alerts_session_rules(session_id: str) -> int:
     """Run the upload rules on one session (queued after its commit); new alerts count."""
     return len(alerts_session_rules_run(session_id=uuid.UUID(session_id)))
+
+
+@shared_task(**RETRY)
+def alerts_response_rules(response_id: str) -> int:
+    """Run the outcome-measure rule on stored answers (queued after their commit)."""
+    return len(alerts_response_rules_run(response_id=uuid.UUID(response_id)))
 
 
 @shared_task(**RETRY)

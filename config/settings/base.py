@@ -351,3 +351,9 @@ DEFAULT_FROM_EMAIL = env(
 SPECTACULAR_SETTINGS["TAGS"] += [
     {"name": "alerts", "description": "Alerts on patients' data for their care team."},
 ]
+SPECTACULAR_SETTINGS["TAGS"] += [
+    {
+        "name": "questionnaires",
+        "description": "Outcome measures (PROMs): questionnaires, what is due, answers.",
+    },
+]

@@ -33,3 +33,13 @@ class IsClinician(BasePermission):
         return bool(
             user.is_authenticated and getattr(user, "role", None) == User.Role.CLINICIAN
         )
+
+
+class IsPatient(BasePermission):
+    """Patients only (their own outcome measures)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(
+            user.is_authenticated and getattr(user, "role", None) == User.Role.PATIENT
+        )

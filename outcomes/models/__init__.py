@@ -8,6 +8,11 @@ from outcomes.models.alerts import (
     AlertStatus,
     ClinicianAlertSettings,
 )
+from outcomes.models.proms import (
+    Questionnaire,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+)
 
 __all__ = [
     "UNRESOLVED",
@@ -16,4 +21,7 @@ __all__ = [
     "AlertKind",
     "AlertStatus",
     "ClinicianAlertSettings",
+    "Questionnaire",
+    "QuestionnaireAssignment",
+    "QuestionnaireResponse",
 ]

@@ -14,8 +14,14 @@ from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from outcomes import rules
-from outcomes.models import UNRESOLVED, Alert, AlertKind, AlertStatus
+from outcomes import rules, scoring
+from outcomes.models import (
+    UNRESOLVED,
+    Alert,
+    AlertKind,
+    AlertStatus,
+    QuestionnaireResponse,
+)
 from outcomes.signals import alert_created
 from sessions.models import Plan, Session, SessionExercise
 
@@ -28,6 +34,7 @@ __all__ = [
     "alert_acknowledge",
     "alert_raise",
     "alert_resolve",
+    "alerts_response_rules_run",
     "alerts_session_rules_run",
     "alerts_time_rules_run",
 ]
@@ -139,6 +146,53 @@ def alerts_session_rules_run(*, session_id: uuid.UUID) -> list[Alert]:
         if created:
             raised.append(alert)
     return raised
+
+
+def alerts_response_rules_run(*, response_id: uuid.UUID) -> list[Alert]:
+    """Run the outcome-measure rule on stored answers: worse than the baseline by the MCID.
+
+    The baseline is the patient's first answer to the same questionnaire; a global
+    rating of change ("change" kind) is judged on its own.
+    """
+    response = (
+        QuestionnaireResponse.objects.select_related("questionnaire", "assignment")
+        .filter(pk=response_id)
+        .first()
+    )
+    if response is None:
+        return []
+    questionnaire = response.questionnaire
+    baseline = (
+        QuestionnaireResponse.objects.filter(
+            patient_id=response.patient_id, questionnaire=questionnaire
+        )
+        .exclude(pk=response.pk)
+        .filter(authored__lt=response.authored)
+        .order_by("authored", "created_at")
+        .values_list("score", flat=True)
+        .first()
+    )
+    is_change = questionnaire.scoring.get("kind", "status") == "change"
+    base = None if is_change else baseline
+    change, _, worse = scoring.change_assessed(
+        questionnaire.scoring, base, response.score
+    )
+    finding = rules.prom_worse(
+        response_id=response.pk,
+        title=questionnaire.title,
+        baseline=base,
+        latest=response.score,
+        change=change,
+        worse=worse,
+        mcid=float(questionnaire.scoring["mcid"]),
+    )
+    if finding is None:
+        return []
+    plan_id = response.assignment.plan_id if response.assignment else None
+    alert, created = alert_raise(
+        patient_id=response.patient_id, finding=finding, plan_id=plan_id
+    )
+    return [alert] if created else []
 
 
 def alerts_time_rules_run(*, now: dt.datetime | None = None) -> list[Alert]:

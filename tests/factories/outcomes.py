@@ -15,3 +15,12 @@ class AlertFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Alert
+
+
+def shipped(name: str):
+    """A shipped questionnaire (nprs, psfs, groc), loaded if a test flushed it."""
+    from outcomes.instruments import shipped_documents
+    from outcomes.services.proms import questionnaire_load
+
+    document = next(doc for doc in shipped_documents() if doc["name"] == name)
+    return questionnaire_load(document=document)[0]
