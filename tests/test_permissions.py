@@ -45,7 +45,12 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from common.models import Status
 from config.api.exceptions import PROBLEM_CONTENT_TYPE
 from exercises.models import Exercise, Routine
-from outcomes.models import Alert, ClinicianAlertSettings
+from outcomes.models import (
+    Alert,
+    ClinicianAlertSettings,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+)
 from sessions.models import (
     PatientSyncState,
     Plan,
@@ -69,7 +74,7 @@ from tests.factories import (
     SessionFactory,
     SessionSetFactory,
 )
-from tests.factories.outcomes import AlertFactory
+from tests.factories.outcomes import AlertFactory, shipped
 from tests.factories.users import PASSWORD
 from users.models import CareRelationship, User
 
@@ -199,6 +204,18 @@ def world() -> World:
     )
     PatientSyncState.objects.create(patient=patient_a, revision=2)
     PatientSyncState.objects.create(patient=patient_b, revision=1)
+    nprs = shipped("nprs")
+
+    def answered(patient: User, pain: int) -> QuestionnaireResponse:
+        return QuestionnaireResponse.objects.create(
+            id=uuid.uuid4(),
+            patient=patient,
+            questionnaire=nprs,
+            authored=timezone.now() - dt.timedelta(days=1),
+            items=[{"linkId": "pain", "answer": [{"valueInteger": pain}]}],
+            score=pain,
+            upload_hash="0" * 64,
+        )
 
     return World(
         users={
@@ -224,6 +241,9 @@ def world() -> World:
             "tombstone_a": tombstone_a,
             "alert_a": AlertFactory(patient=patient_a, session=session_a),
             "alert_b": AlertFactory(patient=patient_b, session=session_b),
+            "nprs": nprs,
+            "answers_a": answered(patient_a, 4),
+            "answers_b": answered(patient_b, 6),
             "missing": type("Missing", (), {"pk": uuid.uuid4()})(),
         },
     )
@@ -278,6 +298,8 @@ def fingerprint() -> dict[str, Any]:
         "blacklisted_tokens": rows(BlacklistedToken.objects, "token_id"),
         "alerts": rows(Alert.objects, "status", "acknowledged_by_id", "resolved_by_id"),
         "alert_settings": rows(ClinicianAlertSettings.objects, "daily_digest"),
+        "answers": rows(QuestionnaireResponse.objects, "patient_id", "score"),
+        "assignments": rows(QuestionnaireAssignment.objects, "plan_id"),
     }
 
 
@@ -530,6 +552,25 @@ def prescribed_to(key: str) -> Effect:
     return check
 
 
+def nprs_answers(answers_id: str | None) -> Body:
+    def build(world: World, principal: str) -> dict[str, Any]:
+        return {
+            "id": world.pk(answers_id) if answers_id else str(uuid.uuid4()),
+            "questionnaire": world.pk("nprs"),
+            "authored": iso(timezone.now() - dt.timedelta(minutes=5)),
+            "item": [{"linkId": "pain", "answer": [{"valueInteger": 9}]}],
+        }
+
+    return build
+
+
+def assignment_to(plan: str) -> Body:
+    def build(world: World, principal: str) -> dict[str, Any]:
+        return {"plan": world.pk(plan), "questionnaire": world.pk("nprs")}
+
+    return build
+
+
 def alert_handled(key: str, status: str) -> Effect:
     def check(world: World, principal: str, response: Any) -> None:
         alert = Alert.objects.get(pk=world.objects[key].pk)
@@ -594,6 +635,7 @@ def library_listing(kind: str) -> dict[str, set[str]]:
 
 PATIENTS = f"{API}/patients/"
 ALERTS = f"{API}/alerts/"
+ANSWERS = f"{API}/questionnaire-responses/"
 PLANS = f"{API}/plans/"
 SESSIONS = f"{API}/sessions/"
 SYNC_A = {"patient": "@patient_a", "updated_since": "0"}
@@ -1135,6 +1177,71 @@ CASES: list[Case] = [
         row(401, 403, 403, 200, 200, 403),
         body=lambda world, principal: {"daily_digest": True},
     ),
+    # -- outcome measures ------------------------------------------------------------
+    Case("GET", f"{API}/questionnaires/", "signed-in users", authenticated(200)),
+    Case(
+        "GET",
+        f"{API}/me/questionnaires/due/",
+        "patients only",
+        row(401, 200, 200, 403, 403, 403),
+    ),
+    Case(
+        "GET",
+        ANSWERS,
+        "own or the care team's",
+        authenticated(200),
+        listed=row(
+            None,
+            {"answers_a"},
+            {"answers_b"},
+            {"answers_a"},
+            set(),
+            {"answers_a", "answers_b"},
+        ),
+    ),
+    Case(
+        "GET",
+        f"{ANSWERS}{{id}}/",
+        "A's",
+        row(401, 200, 404, 200, 404, 200),
+        target="answers_a",
+        effect=is_object("answers_a"),
+    ),
+    Case(
+        "GET",
+        f"{ANSWERS}{{id}}/",
+        "B's",
+        row(401, 404, 200, 404, 404, 200),
+        target="answers_b",
+    ),
+    Case(
+        "POST",
+        ANSWERS,
+        "new answers",
+        row(401, 201, 201, 403, 403, 403),
+        body=nprs_answers(None),
+    ),
+    Case(
+        "POST",
+        ANSWERS,
+        "A's id, another body",
+        row(401, 409, 409, 403, 403, 403),
+        body=nprs_answers("answers_a"),
+    ),
+    Case(
+        "POST",
+        f"{API}/questionnaire-assignments/",
+        "A's plan",
+        row(401, 403, 403, 201, 400, 201),
+        body=assignment_to("plan_a"),
+    ),
+    Case(
+        "POST",
+        f"{API}/questionnaire-assignments/",
+        "B's plan",
+        row(401, 403, 403, 400, 400, 201),
+        body=assignment_to("plan_b"),
+    ),
 ]
 
 
@@ -1274,6 +1381,7 @@ def test_every_operation_on_an_id_is_tried_on_a_hidden_object():
         "exercise_draft",
         "routine_draft",
         "alert_b",
+        "answers_b",
     }
     for method, path in {(case.method, case.path) for case in CASES}:
         if "{id}" not in path:
