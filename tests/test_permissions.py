@@ -47,6 +47,7 @@ from config.api.exceptions import PROBLEM_CONTENT_TYPE
 from exercises.models import Exercise, Routine
 from outcomes.models import (
     Alert,
+    CalendarFeed,
     ClinicianAlertSettings,
     QuestionnaireAssignment,
     QuestionnaireResponse,
@@ -244,6 +245,8 @@ def world() -> World:
             "nprs": nprs,
             "answers_a": answered(patient_a, 4),
             "answers_b": answered(patient_b, 6),
+            "feed_a": CalendarFeed.objects.create(patient=patient_a),
+            "feed_gone": type("Gone", (), {"token": "no-such-secret"})(),
             "missing": type("Missing", (), {"pk": uuid.uuid4()})(),
         },
     )
@@ -300,6 +303,7 @@ def fingerprint() -> dict[str, Any]:
         "alert_settings": rows(ClinicianAlertSettings.objects, "daily_digest"),
         "answers": rows(QuestionnaireResponse.objects, "patient_id", "score"),
         "assignments": rows(QuestionnaireAssignment.objects, "plan_id"),
+        "calendar_feeds": rows(CalendarFeed.objects, "token"),
     }
 
 
@@ -334,7 +338,9 @@ class Case:
 
     def url(self, world: World) -> str:
         path = self.path
-        if self.target is not None:
+        if self.target is not None and "{token}" in path:
+            path = path.replace("{token}", world.objects[self.target].token)
+        elif self.target is not None:
             path = path.replace("{id}", world.pk(self.target))
         return path
 
@@ -1241,6 +1247,36 @@ CASES: list[Case] = [
         "B's plan",
         row(401, 403, 403, 400, 400, 201),
         body=assignment_to("plan_b"),
+    ),
+    # -- reminders -----------------------------------------------------------------
+    *[
+        Case(
+            "GET",
+            f"{API}/me/{name}/",
+            "patients only",
+            row(401, 200, 200, 403, 403, 403),
+        )
+        for name in ("today", "calendar")
+    ],
+    Case(
+        "POST",
+        f"{API}/me/calendar/rotate/",
+        "patients only",
+        row(401, 200, 200, 403, 403, 403),
+    ),
+    Case(
+        "GET",
+        f"{API}/calendar/{{token}}.ics",
+        "the secret is the credential",
+        every(200),
+        target="feed_a",
+    ),
+    Case(
+        "GET",
+        f"{API}/calendar/{{token}}.ics",
+        "unknown or rotated secret",
+        every(404),
+        target="feed_gone",
     ),
 ]
 

@@ -357,3 +357,11 @@ SPECTACULAR_SETTINGS["TAGS"] += [
         "description": "Outcome measures (PROMs): questionnaires, what is due, answers.",
     },
 ]
+# Local time (patient's time zone) of the reminders in the iCalendar feed.
+OUTCOMES_CALENDAR_TIME = env("OUTCOMES_CALENDAR_TIME", default="18:00")
+SPECTACULAR_SETTINGS["TAGS"] += [
+    {
+        "name": "reminders",
+        "description": "The patient's day and a secret iCalendar feed of the schedule.",
+    },
+]

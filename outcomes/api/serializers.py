@@ -244,3 +244,59 @@ class AssignmentSerializer(serializers.Serializer):
     assigned_by = serializers.UUIDField(
         source="assigned_by_id", allow_null=True, help_text="The clinician."
     )
+
+
+# ---------------------------------------------------------------------------
+# Reminders
+# ---------------------------------------------------------------------------
+class PlanTodaySerializer(serializers.Serializer):
+    plan = serializers.UUIDField(source="plan.id", help_text="The plan.")
+    title = serializers.CharField(source="plan.title", help_text="The plan's title.")
+    status = serializers.ChoiceField(
+        choices=[("done", "done"), ("due", "due"), ("rest", "rest")],
+        help_text="done (today's or this week's sessions logged), due (scheduled "
+        "today, or still short this week) or rest (not a day of this plan).",
+    )
+    scheduled_today = serializers.BooleanField(
+        help_text="Today is one of the plan's days of the week."
+    )
+    times_per_week = serializers.IntegerField(
+        allow_null=True,
+        help_text="For a flexible plan, sessions wanted per week; else null.",
+    )
+    done_today = serializers.IntegerField(
+        help_text="Sessions of this plan logged today."
+    )
+    done_this_week = serializers.IntegerField(
+        help_text="Sessions of this plan logged since Monday (patient's time zone)."
+    )
+
+
+class SessionTodaySerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="Session id.")
+    plan = serializers.UUIDField(
+        source="plan_id", allow_null=True, help_text="Its plan."
+    )
+    started_at = serializers.DateTimeField(help_text="When it started.")
+
+
+class TodaySerializer(serializers.Serializer):
+    """The patient's day, for the app to schedule its own local notifications."""
+
+    date = serializers.DateField(help_text="Today in the patient's time zone.")
+    timezone = serializers.CharField(help_text="The patient's IANA time zone.")
+    plans = PlanTodaySerializer(
+        many=True, help_text="Active plans, with today's status."
+    )
+    sessions = SessionTodaySerializer(many=True, help_text="Sessions logged today.")
+    questionnaires = DueQuestionnaireSerializer(
+        many=True, help_text="Questionnaires due (as `me/questionnaires/due/`)."
+    )
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    url = serializers.URLField(
+        allow_null=True,
+        help_text="The secret iCalendar feed URL (subscribe to it in a calendar app); "
+        "null until created with `POST me/calendar/rotate/`.",
+    )

@@ -7,6 +7,12 @@ from outcomes.api.proms import (
     QuestionnaireResponseViewSet,
     QuestionnaireViewSet,
 )
+from outcomes.api.reminders import (
+    CalendarFeedView,
+    CalendarRotateView,
+    CalendarView,
+    TodayView,
+)
 from outcomes.api.views import AlertSettingsView, AlertViewSet
 
 app_name = "outcomes-api"
@@ -25,6 +31,12 @@ router.register(
 
 urlpatterns = [
     path("me/alert-settings/", AlertSettingsView.as_view(), name="me-alert-settings"),
+    path("me/today/", TodayView.as_view(), name="me-today"),
+    path("me/calendar/", CalendarView.as_view(), name="me-calendar"),
+    path(
+        "me/calendar/rotate/", CalendarRotateView.as_view(), name="me-calendar-rotate"
+    ),
+    path("calendar/<str:token>.ics", CalendarFeedView.as_view(), name="calendar-feed"),
     path(
         "me/questionnaires/due/",
         DueQuestionnairesView.as_view(),

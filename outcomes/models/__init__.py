@@ -13,6 +13,7 @@ from outcomes.models.proms import (
     QuestionnaireAssignment,
     QuestionnaireResponse,
 )
+from outcomes.models.reminders import CalendarFeed
 
 __all__ = [
     "UNRESOLVED",
@@ -20,6 +21,7 @@ __all__ = [
     "AlertDigest",
     "AlertKind",
     "AlertStatus",
+    "CalendarFeed",
     "ClinicianAlertSettings",
     "Questionnaire",
     "QuestionnaireAssignment",
