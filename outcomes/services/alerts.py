@@ -103,7 +103,8 @@ def alerts_session_rules_run(*, session_id: uuid.UUID) -> list[Alert]:
     """Run the upload rules on one stored session; returns the alerts raised (new ones).
 
     Flare and pain during belong to the session; the trend to the two weeks up to it,
-    and is not raised again while an earlier trend alert is unresolved. A deleted or
+    and is not raised by a flare (its own alert says it) nor while an earlier trend
+    alert is unresolved. A deleted or
     unknown session raises nothing (the task may run after a delete).
     """
     session = Session.objects.filter(pk=session_id, deleted_at__isnull=True).first()
@@ -113,22 +114,27 @@ def alerts_session_rules_run(*, session_id: uuid.UUID) -> list[Alert]:
     exercises = SessionExercise.objects.filter(session=session).values_list(
         "exercise__name", "pain_during"
     )
+    flare = rules.pain_flare(
+        session_id=session.pk,
+        pain_before=session.pain_before,
+        pain_after=session.pain_after,
+        limits=limits,
+    )
     findings = [
-        rules.pain_flare(
-            session_id=session.pk,
-            pain_before=session.pain_before,
-            pain_after=session.pain_after,
-            limits=limits,
-        ),
+        flare,
         rules.pain_during(
             session_id=session.pk, exercises=list(exercises), limits=limits
         ),
     ]
-    trend_pending = Alert.objects.filter(
-        patient_id=session.patient_id,
-        kind=AlertKind.PAIN_TREND,
-        status__in=UNRESOLVED,
-    ).exists()
+    # A flare is its own alert: a "trend" it alone makes would say the same twice.
+    trend_pending = (
+        flare is not None
+        or Alert.objects.filter(
+            patient_id=session.patient_id,
+            kind=AlertKind.PAIN_TREND,
+            status__in=UNRESOLVED,
+        ).exists()
+    )
     if session.pain_after is not None and not trend_pending:
         findings.append(
             rules.pain_trend(points=_trend_points(session, limits), limits=limits)

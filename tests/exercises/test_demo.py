@@ -173,8 +173,9 @@ def test_second_load_only_reads_a_few_rows(debug, django_assert_max_num_queries)
 
     # users, muscles, equipment, conditions, exercises, routines: one SELECT each,
     # plus the savepoint pair of the load's transaction; then the demo patient
-    # (sessions.demo): one SELECT finds them with their sessions.
-    with django_assert_max_num_queries(9):
+    # (sessions.demo): one SELECT finds them with their sessions; their outcomes
+    # (outcomes.demo): one SELECT finds their questionnaire assignments.
+    with django_assert_max_num_queries(10):
         load_demo()
 
 

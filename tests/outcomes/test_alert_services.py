@@ -265,3 +265,19 @@ def test_resolve_acknowledges_too_and_a_resolved_alert_cannot_be_acknowledged(
     with pytest.raises(AlertStateConflict, match=ALERT_RESOLVED):
         alert_acknowledge(alert=alert, by=clinician)
     assert alert_resolve(alert=alert, by=clinician).resolved_at == alert.resolved_at
+
+
+def test_a_flare_does_not_also_raise_a_trend(patient):
+    now = timezone.now()
+    for index, pain in enumerate([3, 3, 3, 3]):
+        SessionFactory(
+            patient=patient,
+            started_at=now - dt.timedelta(days=12 - 3 * index),
+            pain_before=pain,
+            pain_after=pain,
+        )
+    flare = SessionFactory(patient=patient, started_at=now, pain_before=3, pain_after=9)
+
+    raised = alerts_session_rules_run(session_id=flare.pk)
+
+    assert [alert.kind for alert in raised] == [AlertKind.PAIN_FLARE]

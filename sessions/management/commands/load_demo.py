@@ -1,5 +1,5 @@
 """``manage.py load_demo``: the demo library (exercises.demo), the development logins
-(users.demo) and the demo patient (sessions.demo).
+(users.demo), the demo patient (sessions.demo) and their outcomes (outcomes.demo).
 
 It lives in ``sessions``, the app that sees all three: the library knows nothing of
 patients."""
@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from common.demo import DemoReport
 from exercises.demo import demo_load
+from outcomes.demo import demo_outcomes_load
 from sessions.demo import demo_patient_load
 
 
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         demo_patient_load(
             report=report, logins=not options["no_logins"], reset=options["reset"]
         )
+        demo_outcomes_load(report=report, logins=not options["no_logins"])
         self._summary(report)
 
     def _summary(self, report: DemoReport) -> None:
