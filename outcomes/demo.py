@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -88,7 +89,7 @@ def _load(report: DemoReport, patient: User, clinician: User, plan: Plan) -> Non
         every_weeks=4,
     )
     report.created["questionnaire assignments"] += 2
-    answers = [
+    answers: list[tuple[QuestionnaireAssignment, int, list[tuple[str, Any]]]] = [
         (nprs, 0, [("pain", {"valueInteger": 6})]),
         (nprs, 2, [("pain", {"valueInteger": 3})]),
         (psfs, 0, PSFS_BASELINE),

@@ -146,7 +146,7 @@ def answers_read(
     values: dict[str, Any] = {}
     for index, entry in enumerate(response_items):
         path = f"item.{index}"
-        link = entry.get("linkId")
+        link = str(entry.get("linkId"))
         if link not in items:
             raise _error(f"{path}.linkId", UNKNOWN_LINK, "unknown_link")
         if link in values:
@@ -198,7 +198,7 @@ def change_assessed(
     reaches the MCID in either direction; worse: it does so in the bad direction.
     """
     if scoring.get("kind", "status") == "change":
-        change: float | None = latest
+        change = latest
     elif baseline is None:
         return None, False, False
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
 
 from users.models import User
@@ -17,12 +18,7 @@ class IsCareTeam(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(
-            user.is_authenticated
-            and (
-                user.is_superuser or getattr(user, "role", None) == User.Role.CLINICIAN
-            )
-        )
+        return isinstance(user, User) and (user.is_superuser or user.is_clinician)
 
 
 class IsClinician(BasePermission):
@@ -30,16 +26,19 @@ class IsClinician(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(
-            user.is_authenticated and getattr(user, "role", None) == User.Role.CLINICIAN
-        )
+        return isinstance(user, User) and user.is_clinician
 
 
 class IsPatient(BasePermission):
-    """Patients only (their own outcome measures)."""
+    """Patients only (their own outcome measures and reminders)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(
-            user.is_authenticated and getattr(user, "role", None) == User.Role.PATIENT
-        )
+        return isinstance(user, User) and user.role == User.Role.PATIENT
+
+
+def signed_in_user(request: Request) -> User:
+    """The caller's account, for views that require a login (401 if there is none)."""
+    if not isinstance(request.user, User):
+        raise NotAuthenticated
+    return request.user

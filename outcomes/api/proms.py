@@ -20,7 +20,7 @@ from outcomes.api.openapi_proms import (
     QUESTIONNAIRE_SCHEMA,
     RESPONSE_SCHEMA,
 )
-from outcomes.api.permissions import IsPatient
+from outcomes.api.permissions import IsPatient, signed_in_user
 from outcomes.api.serializers import (
     AssignmentCreateSerializer,
     AssignmentSerializer,
@@ -78,7 +78,7 @@ class DueQuestionnairesView(APIView):
     permission_classes = [IsAuthenticated, IsPatient]
 
     def get(self, request: Request) -> Response:
-        patient: User = request.user  # type: ignore[assignment]
+        patient = signed_in_user(request)
         today = timezone.now().astimezone(zoneinfo.ZoneInfo(patient.timezone)).date()
         due = questionnaires_due(patient=patient, today=today)
         return Response(DueQuestionnaireSerializer(due, many=True).data)
@@ -109,7 +109,7 @@ class QuestionnaireResponseViewSet(
 
     def _logged(self, responses: list[QuestionnaireResponse], what: str) -> None:
         access_log_record_many(
-            actor=self.request.user,  # type: ignore[arg-type]
+            actor=signed_in_user(self.request),
             patient_ids=[response.patient_id for response in responses],
             action=f"questionnaire_responses.{what}",
             path=self.request.path,
@@ -130,13 +130,13 @@ class QuestionnaireResponseViewSet(
         return Response(QuestionnaireResponseSerializer(found).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if getattr(request.user, "role", None) != User.Role.PATIENT:
+        if signed_in_user(request).role != User.Role.PATIENT:
             raise exceptions.PermissionDenied(ONLY_PATIENTS_ANSWER)
         body = QuestionnaireResponseCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             stored, created = questionnaire_response_submit(
-                patient=request.user,  # type: ignore[arg-type]
+                patient=signed_in_user(request),
                 data=body.validated_data,
             )
         except ResponseConflict as error:
@@ -158,16 +158,14 @@ class AssignmentViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     filter_backends: list[Any] = []
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user = request.user
-        if not (
-            user.is_superuser or getattr(user, "role", None) == User.Role.CLINICIAN
-        ):
+        user = signed_in_user(request)
+        if not (user.is_superuser or user.is_clinician):
             raise exceptions.PermissionDenied
         body = AssignmentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         assignment = assignment_create(
-            by=user,  # type: ignore[arg-type]
+            by=user,
             plan_id=data["plan"],
             questionnaire_id=data["questionnaire"],
             every_weeks=data["every_weeks"],

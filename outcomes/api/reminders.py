@@ -5,6 +5,7 @@ Thin: parse, call one service or selector, render (docs in outcomes/api/openapi_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
@@ -19,12 +20,11 @@ from outcomes.api.openapi_reminders import (
     CALENDAR_SCHEMA,
     TODAY_SCHEMA,
 )
-from outcomes.api.permissions import IsPatient
+from outcomes.api.permissions import IsPatient, signed_in_user
 from outcomes.api.serializers import CalendarFeedSerializer, TodaySerializer
 from outcomes.models import CalendarFeed
 from outcomes.selectors.reminders import calendar_render, today_get
 from outcomes.services.reminders import calendar_feed_rotate
-from users.models import User
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -41,7 +41,7 @@ class ICalendarRenderer(renderers.BaseRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         if isinstance(data, bytes):
             return data
@@ -62,7 +62,7 @@ class TodayView(APIView):
     permission_classes = [IsAuthenticated, IsPatient]
 
     def get(self, request: Request) -> Response:
-        patient: User = request.user  # type: ignore[assignment]
+        patient = signed_in_user(request)
         return Response(TodaySerializer(today_get(patient=patient)).data)
 
 
@@ -73,7 +73,7 @@ class CalendarView(APIView):
     permission_classes = [IsAuthenticated, IsPatient]
 
     def get(self, request: Request) -> Response:
-        feed = CalendarFeed.objects.filter(patient=request.user).first()
+        feed = CalendarFeed.objects.filter(patient=signed_in_user(request)).first()
         return Response(CalendarFeedSerializer({"url": _feed_url(request, feed)}).data)
 
 
@@ -84,7 +84,7 @@ class CalendarRotateView(APIView):
     permission_classes = [IsAuthenticated, IsPatient]
 
     def post(self, request: Request) -> Response:
-        feed = calendar_feed_rotate(patient=request.user)  # type: ignore[arg-type]
+        feed = calendar_feed_rotate(patient=signed_in_user(request))
         return Response(CalendarFeedSerializer({"url": _feed_url(request, feed)}).data)
 
 

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from outcomes.api.openapi import ALERT_SCHEMA, ALERT_SETTINGS_SCHEMA
-from outcomes.api.permissions import IsCareTeam, IsClinician
+from outcomes.api.permissions import IsCareTeam, IsClinician, signed_in_user
 from outcomes.api.serializers import (
     AlertActionSerializer,
     AlertQuerySerializer,
@@ -68,7 +68,7 @@ class AlertViewSet(
 
     def _logged(self, alerts: Sequence[Alert], what: str) -> None:
         access_log_record_many(
-            actor=self.request.user,
+            actor=signed_in_user(self.request),
             patient_ids=[alert.patient_id for alert in alerts],
             action=f"alerts.{what}",
             path=self.request.path,
@@ -95,7 +95,11 @@ class AlertViewSet(
         body = AlertActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            service(alert=alert, by=request.user, note=body.validated_data["note"])
+            service(
+                alert=alert,
+                by=signed_in_user(request),
+                note=body.validated_data["note"],
+            )
         except AlertStateConflict as error:
             raise AlertConflictError(error.message, error.code) from error
         self._logged([alert], self.action)
@@ -117,13 +121,14 @@ class AlertSettingsView(APIView):
     permission_classes = [IsAuthenticated, IsClinician]
 
     def get(self, request: Request) -> Response:
-        found = alert_settings_get(clinician=request.user)
+        found = alert_settings_get(clinician=signed_in_user(request))
         return Response(AlertSettingsSerializer(found).data)
 
     def patch(self, request: Request) -> Response:
         body = AlertSettingsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         found = alert_settings_update(
-            clinician=request.user, daily_digest=body.validated_data["daily_digest"]
+            clinician=signed_in_user(request),
+            daily_digest=body.validated_data["daily_digest"],
         )
         return Response(AlertSettingsSerializer(found).data)

@@ -26,7 +26,7 @@ def alert_visible(*, user: User | AnonymousUser) -> QuerySet[Alert]:
         return Alert.objects.none()
     if user.is_superuser:
         return Alert.objects.all()
-    if user.role == User.Role.CLINICIAN:
+    if user.is_clinician:
         return Alert.objects.filter(patient__in=patient_list(user=user))
     return Alert.objects.none()
 

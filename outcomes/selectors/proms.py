@@ -108,7 +108,7 @@ def response_visible(*, user: User | AnonymousUser) -> QuerySet[QuestionnaireRes
         return QuestionnaireResponse.objects.none()
     if user.is_superuser:
         return QuestionnaireResponse.objects.all()
-    if user.role == User.Role.CLINICIAN:
+    if user.is_clinician:
         return QuestionnaireResponse.objects.filter(patient__in=patient_list(user=user))
     if user.role == User.Role.PATIENT:
         return QuestionnaireResponse.objects.filter(patient=user)

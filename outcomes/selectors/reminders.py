@@ -204,4 +204,5 @@ def calendar_render(*, feed: CalendarFeed) -> bytes:
     for assignment in assignments:
         calendar.add_component(_questionnaire_event(assignment, zone, at))
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
