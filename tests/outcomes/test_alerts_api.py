@@ -241,3 +241,40 @@ def test_alert_settings_are_for_clinicians(request, who):
         client.patch(SETTINGS_URL, {"daily_digest": True}, format="json").status_code
         == 403
     )
+
+
+# -- open_alerts on patients/ --------------------------------------------------------
+PATIENTS_URL = "/api/v1/patients/"
+
+
+def test_patients_show_open_alerts_and_sort_by_them(clinician, patient, care):
+    quiet = PatientFactory(name="Aaron Quiet")
+    CareRelationshipFactory(clinician=clinician, patient=quiet)
+    patient.name = "Zoe Flare"
+    patient.save()
+    AlertFactory(patient=patient)
+    AlertFactory(patient=patient)
+    AlertFactory(
+        patient=patient,
+        status=AlertStatus.ACKNOWLEDGED,
+        acknowledged_at="2026-11-30T10:00Z",
+    )
+    client = client_for(clinician)
+
+    by_name = client.get(PATIENTS_URL).json()["results"]
+    by_alerts = client.get(PATIENTS_URL, {"ordering": "-open_alerts"}).json()["results"]
+
+    assert [(p["name"], p["open_alerts"]) for p in by_name] == [
+        ("Aaron Quiet", 0),
+        ("Zoe Flare", 2),
+    ]
+    assert [p["name"] for p in by_alerts] == ["Zoe Flare", "Aaron Quiet"]
+    assert client.get(f"{PATIENTS_URL}{patient.pk}/").json()["open_alerts"] == 2
+
+
+@pytest.mark.parametrize("value", ["adherence", "open-alerts"])
+def test_an_unknown_patient_ordering_is_a_400(clinician, care, value):
+    response = client_for(clinician).get(PATIENTS_URL, {"ordering": value})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "ordering"

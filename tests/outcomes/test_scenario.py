@@ -39,11 +39,17 @@ def test_a_flare_reaches_the_clinician_once_and_the_digest_lists_it(
     assert (alert["kind"], alert["session"]) == ("pain_flare", flare["id"])
     assert alert["message"] == "Pain flare: 3/10 before the session, 8/10 after."
 
+    [listed] = desk.get("/api/v1/patients/", {"ordering": "-open_alerts"}).json()[
+        "results"
+    ]
+    assert (listed["id"], listed["open_alerts"]) == (str(patient.pk), 1)
+
     acknowledged = desk.post(
         f"{ALERTS_URL}{alert['id']}/acknowledge/", {"note": "Called."}, format="json"
     )
     assert acknowledged.json()["status"] == "acknowledged"
     assert desk.get(ALERTS_URL, {"status": "open"}).json()["count"] == 0
+    assert desk.get(f"/api/v1/patients/{patient.pk}/").json()["open_alerts"] == 0
 
     desk.patch("/api/v1/me/alert-settings/", {"daily_digest": True}, format="json")
     alert_digests_send(now=timezone.now().replace(hour=12))

@@ -452,3 +452,19 @@ class PatientSerializer(serializers.Serializer):
             "today (rules of `progress/`); null if nothing was scheduled."
         ),
     )
+    open_alerts = serializers.IntegerField(
+        help_text="Alerts on this patient nobody has acknowledged yet (`alerts/`)."
+    )
+
+
+PATIENT_ORDERINGS = ["name", "-name", "open_alerts", "-open_alerts"]
+
+
+class PatientQuerySerializer(serializers.Serializer):
+    ordering = serializers.ChoiceField(
+        choices=PATIENT_ORDERINGS,
+        required=False,
+        allow_blank=True,
+        help_text="Sort key (`-` for descending): `-open_alerts` puts the patients "
+        "with the most unacknowledged alerts first. Default (or blank): name.",
+    )

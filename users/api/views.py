@@ -31,6 +31,7 @@ from rest_framework_simplejwt.views import (
     TokenRefreshView,
 )
 
+from outcomes.selectors.alerts import open_alert_count_subquery
 from sessions.progress import adherence_recent, annotate_recent_activity
 from sessions.selectors.export import patient_export
 from sessions.services.privacy import patient_erase
@@ -44,6 +45,7 @@ from users.api.serializers import (
     LoginSerializer,
     LogoutSerializer,
     PasswordChangeSerializer,
+    PatientQuerySerializer,
     PatientSerializer,
     RefreshSerializer,
     RegisterSerializer,
@@ -242,9 +244,16 @@ class PatientViewSet(
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> QuerySet[User]:
-        return annotate_recent_activity(
+        ordering = "name"
+        if self.action == "list":
+            # A plain dict: DRF reads a blank query value as "not sent".
+            query = PatientQuerySerializer(data=dict(self.request.query_params.items()))
+            query.is_valid(raise_exception=True)
+            ordering = query.validated_data.get("ordering") or "name"
+        patients = annotate_recent_activity(
             patient_list(user=signed_in_user(self.request))
-        ).order_by("name", "email", "pk")
+        ).annotate(open_alerts=open_alert_count_subquery())
+        return patients.order_by(ordering, "name", "email", "pk")
 
     def _with_adherence(self, patients: list[User], action: str) -> list[User]:
         adherence = adherence_recent(patients=patients)

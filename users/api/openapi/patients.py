@@ -11,7 +11,7 @@ from config.api.schema import (
     NOT_MODIFIED,
     problem_responses,
 )
-from users.api.serializers import PatientSerializer
+from users.api.serializers import PatientQuerySerializer, PatientSerializer
 
 PATIENT_EXAMPLE = {
     "id": "5b2a7e0c-8f7d-4c1e-b3a9-2d6e1f0a9c33",
@@ -21,6 +21,7 @@ PATIENT_EXAMPLE = {
     "last_session_at": "2026-11-23T07:30:00Z",
     "recent_pain_after": 2.6,
     "adherence_last_4_weeks": 0.83,
+    "open_alerts": 1,
 }
 
 ACCESS = (
@@ -30,14 +31,19 @@ ACCESS = (
 
 
 def _read(
-    *, summary: str, description: str, errors: tuple[int, ...], example: str
+    *,
+    summary: str,
+    description: str,
+    errors: tuple[int, ...],
+    example: str,
+    parameters: tuple[Any, ...] = (),
 ) -> Any:
     """A read of patients: 200 (+ETag) / 304 and the given problem statuses."""
     return extend_schema(
         summary=summary,
         description=description + ACCESS,
         tags=["patients"],
-        parameters=CONDITIONAL_GET_PARAMETERS,
+        parameters=[*parameters, *CONDITIONAL_GET_PARAMETERS],
         responses={
             200: PatientSerializer,
             304: NOT_MODIFIED,
@@ -55,12 +61,13 @@ patient_schema = extend_schema_view(
     list=_read(
         summary="List my patients",
         description=(
-            "Patients ordered by name, with their last session, recent pain after "
-            "sessions and adherence over the last 4 weeks. Paginated with `limit` and "
-            "`offset`. "
+            "Patients ordered by name (or `ordering`, e.g. `-open_alerts`), with their "
+            "last session, recent pain after sessions, adherence over the last 4 weeks "
+            "and open alerts. Paginated with `limit` and `offset`. "
         ),
         errors=(400, 401, 403),
         example="Patients",
+        parameters=(PatientQuerySerializer,),
     ),
     retrieve=_read(
         summary="Read a patient",
