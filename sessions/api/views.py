@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.schema import SelectorFilterBackend
+from outcomes.selectors.proms import measures_progress
 from sessions.api.errors import PreconditionRequiredError, session_errors
 from sessions.api.openapi.logs import SESSION_SCHEMA
 from sessions.api.openapi.plans import PLAN_SCHEMA
@@ -25,6 +26,7 @@ from sessions.api.serializers import (
     PlanCreateSerializer,
     PlanSerializer,
     PlanUpdateSerializer,
+    ProgressMeasureSerializer,
     ProgressQuerySerializer,
     ProgressSerializer,
     SessionCreateSerializer,
@@ -235,4 +237,9 @@ class ProgressView(APIView):
             date_to=params.get("to"),
             path=request.path,
         )
-        return Response(ProgressSerializer(progress).data)
+        data = ProgressSerializer(progress).data
+        # Composed here: the outcomes app sits above sessions (docs/outcomes.md).
+        data["measures"] = ProgressMeasureSerializer(
+            measures_progress(patient_id=progress.patient_id), many=True
+        ).data
+        return Response(data)

@@ -100,6 +100,12 @@ def test_a_prom_baseline_and_follow_up_are_flagged_at_the_mcid(
     answer(6, days_ago=0)  # the follow-up: 3 points worse, MCID 2
 
     assert phone.get("/api/v1/me/questionnaires/due/").json() == []
+    progress = desk.get("/api/v1/progress/", {"patient": patient.pk}).json()
+    [measure] = progress["measures"]
+    assert (measure["name"], measure["baseline"], measure["latest"]) == ("nprs", 3, 6)
+    assert (measure["change"], measure["mcid"], measure["important"]) == (3, 2, True)
+    assert measure["worse"] is True
+    assert measure["mcid_source"].startswith("Farrar et al. 2001")
     [alert] = desk.get(ALERTS_URL, {"kind": "prom_worse"}).json()["results"]
     assert alert["evidence"] == {
         "baseline": 3.0,

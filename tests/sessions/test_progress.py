@@ -493,8 +493,8 @@ def test_progress_query_count_is_fixed(
         )
 
     # savepoint + patient lookup + plans + plan history + sessions + access-log insert
-    # + release savepoint
-    with django_assert_num_queries(7):
+    # + outcome measures (outcomes.selectors.proms) + release savepoint
+    with django_assert_num_queries(8):
         response = clinician_client.get(
             URL, {"patient": str(patient.pk), "from": "2026-09-28", "to": "2026-11-01"}
         )

@@ -45,6 +45,24 @@ PROGRESS_EXAMPLE = {
         "pain_after_avg": 3.4,
         "trend": {"pain_after_change_per_week": -1.0, "direction": "improving"},
     },
+    "measures": [
+        {
+            "questionnaire": "3f0c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a090",
+            "name": "nprs",
+            "title": "Numeric Pain Rating Scale (NPRS)",
+            "responses": 2,
+            "baseline": 6.0,
+            "baseline_at": "2026-11-02T08:30:00Z",
+            "latest": 3.0,
+            "latest_at": "2026-11-16T08:30:00Z",
+            "change": -3.0,
+            "mcid": 2.0,
+            "mcid_source": "Farrar et al. 2001 (Pain 94:149-158): a change of 2 points.",
+            "higher_is_better": False,
+            "important": True,
+            "worse": False,
+        }
+    ],
     "from": "2026-11-02",
 }
 

@@ -94,6 +94,51 @@ class ProgressSummarySerializer(serializers.Serializer):
     trend = ProgressTrendSerializer(help_text="How pain after sessions is moving.")
 
 
+# Reads outcomes.selectors.proms.MeasureProgress (composed by the view: sessions'
+# domain knows nothing of outcomes).
+class ProgressMeasureSerializer(serializers.Serializer):
+    questionnaire = serializers.UUIDField(
+        source="questionnaire.id", help_text="Questionnaire id."
+    )
+    name = serializers.CharField(
+        source="questionnaire.name", help_text="Machine name, e.g. nprs."
+    )
+    title = serializers.CharField(source="questionnaire.title", help_text="Its title.")
+    responses = serializers.IntegerField(help_text="Answers given so far.")
+    baseline = serializers.FloatField(
+        allow_null=True,
+        help_text="Score of the first answer (null for a change measure such as GROC).",
+    )
+    baseline_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the baseline was answered."
+    )
+    latest = serializers.FloatField(help_text="Score of the latest answer.")
+    latest_at = serializers.DateTimeField(help_text="When it was answered.")
+    change = serializers.FloatField(
+        allow_null=True,
+        help_text="latest - baseline (a change measure: the latest rating itself); "
+        "null with a single answer.",
+    )
+    mcid = serializers.FloatField(
+        source="questionnaire.scoring.mcid",
+        help_text="The instrument's minimal clinically important difference.",
+    )
+    mcid_source = serializers.CharField(
+        source="questionnaire.scoring.mcid_source",
+        help_text="Where the MCID figure comes from.",
+    )
+    higher_is_better = serializers.BooleanField(
+        source="questionnaire.scoring.higher_is_better",
+        help_text="Direction of the score.",
+    )
+    important = serializers.BooleanField(
+        help_text="The change reaches the MCID (either direction)."
+    )
+    worse = serializers.BooleanField(
+        help_text="The change reaches the MCID in the bad direction (an alert is raised)."
+    )
+
+
 class ProgressSerializer(serializers.Serializer):
     patient = serializers.UUIDField(source="patient_id", help_text="The patient.")
     timezone = serializers.CharField(
@@ -104,6 +149,12 @@ class ProgressSerializer(serializers.Serializer):
         many=True, help_text="One row per ISO week touching the range, oldest first."
     )
     summary = ProgressSummarySerializer(help_text="Totals over the whole range.")
+    measures = ProgressMeasureSerializer(
+        many=True,
+        required=False,
+        help_text="Each outcome measure answered (all time, not only the range): "
+        "baseline, latest score and change, flagged at the instrument's MCID.",
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
