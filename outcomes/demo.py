@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import transaction
 
 from common.demo import DemoReport
-from users.demo import CLINICIAN
 from outcomes.instruments import shipped_documents
 from outcomes.models import QuestionnaireAssignment
 from outcomes.services.alerts import alerts_response_rules_run
@@ -31,6 +30,7 @@ from outcomes.services.proms import (
 )
 from sessions.demo import PATIENT
 from sessions.models import Plan
+from users.demo import CLINICIAN
 from users.models import User
 
 PSFS_BASELINE = [
