@@ -269,6 +269,8 @@ def test_patients_show_open_alerts_and_sort_by_them(clinician, patient, care):
         ("Zoe Flare", 2),
     ]
     assert [p["name"] for p in by_alerts] == ["Zoe Flare", "Aaron Quiet"]
+    blank = client.get(PATIENTS_URL, {"ordering": ""}).json()["results"]
+    assert [p["name"] for p in blank] == ["Aaron Quiet", "Zoe Flare"]
     assert client.get(f"{PATIENTS_URL}{patient.pk}/").json()["open_alerts"] == 2
 
 

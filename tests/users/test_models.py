@@ -83,8 +83,9 @@ def test_the_clinicians_group_grants_no_user_or_auth_permissions():
         group.permissions.values_list("content_type__app_label", flat=True)
     )
 
-    # The library, and the care side (patients, plans, session logs) scoped in the admin.
-    assert app_labels == {"exercises", "training_sessions"}
+    # The library, and the care side (patients, plans, session logs, alerts and
+    # answers) scoped in the admin.
+    assert app_labels == {"exercises", "training_sessions", "outcomes"}
     assert group.permissions.filter(codename="publish_exercise").exists()
 
 

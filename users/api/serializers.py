@@ -464,7 +464,6 @@ class PatientQuerySerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(
         choices=PATIENT_ORDERINGS,
         required=False,
-        allow_blank=True,
         help_text="Sort key (`-` for descending): `-open_alerts` puts the patients "
         "with the most unacknowledged alerts first. Default (or blank): name.",
     )

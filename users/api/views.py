@@ -247,7 +247,11 @@ class PatientViewSet(
         ordering = "name"
         if self.action == "list":
             # A plain dict: DRF reads a blank query value as "not sent".
-            query = PatientQuerySerializer(data=dict(self.request.query_params.items()))
+            # A blank ordering means the default order, as elsewhere (decisions.md).
+            params = dict(self.request.query_params.items())
+            if params.get("ordering") == "":
+                del params["ordering"]
+            query = PatientQuerySerializer(data=params)
             query.is_valid(raise_exception=True)
             ordering = query.validated_data.get("ordering") or "name"
         patients = annotate_recent_activity(
