@@ -41,8 +41,13 @@ TIMEOUT_MS = 10_000  # any one step; a slow CI machine still answers well within
 CLINICIAN_GROUP_MIGRATIONS = (
     ("exercises", "0003_clinicians_group", "create_group"),
     ("training_sessions", "0003_clinicians_care_permissions", "grant"),
+    ("outcomes", "0005_clinicians_outcomes_permissions", "grant"),
 )
-MIGRATION_MODULES = {"exercises": "exercises", "training_sessions": "sessions"}
+MIGRATION_MODULES = {
+    "exercises": "exercises",
+    "training_sessions": "sessions",
+    "outcomes": "outcomes",
+}
 
 
 def restore_clinicians_group() -> None:
