@@ -64,6 +64,10 @@ class User(AbstractUser):
     def is_clinician(self) -> bool:
         return self.role == self.Role.CLINICIAN
 
+    @property
+    def is_patient(self) -> bool:
+        return self.role == self.Role.PATIENT
+
 
 class CareRelationship(TimeStamped):
     """Links a clinician to a patient in their care; admins manage these."""
@@ -92,7 +96,7 @@ class CareRelationship(TimeStamped):
         errors = {}
         if self.clinician_id and not self.clinician.is_clinician:
             errors["clinician"] = "Only a clinician can be in a patient's care team."
-        if self.patient_id and self.patient.role != User.Role.PATIENT:
+        if self.patient_id and not self.patient.is_patient:
             errors["patient"] = "Only a patient can be cared for."
         if errors:
             raise ValidationError(errors)

@@ -155,7 +155,7 @@ class SelectorFilterBackend(DjangoFilterBackend):
 # ---------------------------------------------------------------------------
 # Problem details (RFC 9457)
 # ---------------------------------------------------------------------------
-class ProblemFieldErrorSerializer(serializers.Serializer):
+class ProblemFieldErrorSerializer(serializers.Serializer[Any]):
     field = serializers.CharField(
         help_text=(
             "Where the error is: a query parameter name, a dotted path into the request "
@@ -168,7 +168,7 @@ class ProblemFieldErrorSerializer(serializers.Serializer):
     message = serializers.CharField(help_text="Human-readable explanation (English).")
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(serializers.Serializer[Any]):
     type = serializers.CharField(
         help_text=f"URI identifying the problem type, e.g. {TYPE_PREFIX}not_found."
     )

@@ -23,7 +23,7 @@ from exercises.models import (
 LINK_TO_SELF = "An exercise cannot link to itself."
 
 
-class ExerciseLinkForm(forms.ModelForm):
+class ExerciseLinkForm(forms.ModelForm[Any]):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         target = cleaned.get("target")

@@ -101,7 +101,9 @@ class CachedRetrieveMixin(mixins.RetrieveModelMixin):
         )
 
 
-class ReadOnlyViewSet(CachedListMixin, CachedRetrieveMixin, viewsets.GenericViewSet):
+class ReadOnlyViewSet(
+    CachedListMixin, CachedRetrieveMixin, viewsets.GenericViewSet[Any]
+):
     """Public list + detail reads, querysets from selectors, cached for published-only callers."""
 
     permission_classes = [AllowAny]
@@ -174,7 +176,7 @@ class RoutineViewSet(ReadOnlyViewSet):
         return routine
 
 
-class TaxonomyViewSet(CachedListMixin, viewsets.GenericViewSet):
+class TaxonomyViewSet(CachedListMixin, viewsets.GenericViewSet[Any]):
     """A public, cached list of one taxonomy; ``taxonomy_viewset`` makes the concrete ones."""
 
     permission_classes = [AllowAny]

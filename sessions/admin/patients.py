@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from common.admin import EMPTY, ReadOnlyAdminMixin, user_label
+from common.admin import EMPTY, ReadOnlyAdminMixin, staff_user, user_label
 from sessions.admin.base import PatientDataAdmin, changelist_url, local_time
 from sessions.models import Patient, Plan, Session
 from sessions.progress import adherence_recent, annotate_recent_activity
@@ -54,7 +54,7 @@ class PatientAdmin(ReadOnlyAdminMixin, PatientDataAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Patient]:
-        visible = patient_list(user=request.user)
+        visible = patient_list(user=staff_user(request))
         queryset = Patient.objects.filter(pk__in=Subquery(visible.values("pk")))
         return annotate_recent_activity(queryset)
 

@@ -166,7 +166,7 @@ def plan_prescribe(
     is written unless everything is valid.
     """
     if not can_prescribe(user=prescriber, patient_id=patient.pk) or (
-        patient.role != User.Role.PATIENT
+        not patient.is_patient
     ):
         # Same message whether the account exists, is not a patient or is someone
         # else's patient: the answer must not reveal who is registered.

@@ -31,13 +31,14 @@ from rest_framework_simplejwt.views import (
     TokenRefreshView,
 )
 
+from config.api.auth import signed_in_user
 from sessions.progress import adherence_recent, annotate_recent_activity
 from sessions.selectors.export import patient_export
 from sessions.services.privacy import patient_erase
 from users.api.openapi import auth as auth_docs
 from users.api.openapi import me as me_docs
 from users.api.openapi.patients import patient_schema
-from users.api.permissions import IsClinicianOrAdmin, signed_in_user
+from users.api.permissions import IsClinicianOrAdmin
 from users.api.serializers import (
     AccountSerializer,
     ExportSerializer,

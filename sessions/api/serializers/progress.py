@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from sessions.progress import Direction
 
 
-class ProgressQuerySerializer(serializers.Serializer):
+class ProgressQuerySerializer(serializers.Serializer[Any]):
     to = serializers.DateField(
         required=False,
         help_text="Last day (YYYY-MM-DD, the patient's local date); default today.",
@@ -26,7 +28,7 @@ class ProgressQuerySerializer(serializers.Serializer):
         return fields
 
 
-class ProgressWeekSerializer(serializers.Serializer):
+class ProgressWeekSerializer(serializers.Serializer[Any]):
     week_start = serializers.DateField(
         help_text="Monday of the ISO week (patient's time zone)."
     )
@@ -62,7 +64,7 @@ class ProgressWeekSerializer(serializers.Serializer):
     )
 
 
-class ProgressTrendSerializer(serializers.Serializer):
+class ProgressTrendSerializer(serializers.Serializer[Any]):
     pain_after_change_per_week = serializers.FloatField(
         allow_null=True,
         help_text=(
@@ -76,7 +78,7 @@ class ProgressTrendSerializer(serializers.Serializer):
     )
 
 
-class ProgressSummarySerializer(serializers.Serializer):
+class ProgressSummarySerializer(serializers.Serializer[Any]):
     sessions_done = serializers.IntegerField(help_text="Sessions logged in the range.")
     sessions_scheduled = serializers.IntegerField(
         help_text="Sessions scheduled in the range (sum of the weeks)."
@@ -94,7 +96,7 @@ class ProgressSummarySerializer(serializers.Serializer):
     trend = ProgressTrendSerializer(help_text="How pain after sessions is moving.")
 
 
-class ProgressSerializer(serializers.Serializer):
+class ProgressSerializer(serializers.Serializer[Any]):
     patient = serializers.UUIDField(source="patient_id", help_text="The patient.")
     timezone = serializers.CharField(
         help_text="The patient's time zone the weeks are computed in."
