@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
@@ -117,7 +117,7 @@ class CursorPagination(pagination.CursorPagination):
             raw = request.query_params.get(name) if name else None
             if raw is not None:
                 return self._page_size(name, raw)
-        return int(self.page_size)
+        return int(cast(int, self.page_size))  # REST_FRAMEWORK["PAGE_SIZE"] is set
 
     def _page_size(self, name: str, raw: str) -> int:
         try:

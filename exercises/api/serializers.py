@@ -6,7 +6,7 @@ prefetched there (one query per relation per page, never per row).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -214,7 +214,8 @@ class ExerciseDetailSerializer(ExerciseSummarySerializer):
     alternatives = serializers.SerializerMethodField(
         help_text="Comparable exercises to use instead, in order."
     )
-    source = serializers.SerializerMethodField(
+    # A declared field named like Field.source: DRF's metaclass allows it, the stubs do not.
+    source = serializers.SerializerMethodField(  # type: ignore[assignment]
         help_text="Where an imported exercise came from; null for original content."
     )
     published_at = serializers.DateTimeField(
@@ -253,8 +254,8 @@ class ExerciseDetailSerializer(ExerciseSummarySerializer):
     def _links(self, obj: Exercise, kind: str) -> list[dict[str, Any]]:
         # visible_links holds only links whose target the caller may read.
         links = [link for link in obj.visible_links if link.kind == kind]
-        data: list[dict[str, Any]] = ExerciseLinkSerializer(links, many=True).data
-        return data
+        # many=True answers a ReturnList; the stubs type .data as a ReturnDict.
+        return cast(list[dict[str, Any]], ExerciseLinkSerializer(links, many=True).data)
 
 
 # ---------------------------------------------------------------------------

@@ -21,7 +21,9 @@ from sessions.models import Session, SessionExercise, SessionSet
 from sessions.selectors.logs import session_list
 
 
-class SessionExerciseInline(ReadOnlyAdminMixin, admin.TabularInline[SessionExercise]):
+class SessionExerciseInline(
+    ReadOnlyAdminMixin, admin.TabularInline[SessionExercise, Session]
+):
     model = SessionExercise
     fields = ("order", "exercise_name", "status", "pain_during", "notes", "sets")
     readonly_fields = fields

@@ -106,7 +106,8 @@ class _ScheduleForm(forms.ModelForm[Any]):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # a ModelForm's clean() returns cleaned_data; the stubs allow None
+        cleaned = self.cleaned_data
         start_date = cleaned.get("start_date", self.instance.start_date)
         try:
             plan_schedule_validate(
@@ -156,7 +157,7 @@ class PlanItemForm(forms.ModelForm[PlanItem]):
         fields = ADJUSTABLE_ITEM_FIELDS
 
 
-class PlanItemInline(admin.TabularInline[PlanItem]):
+class PlanItemInline(admin.TabularInline[PlanItem, Plan]):
     """This patient's dosage of each exercise (copied from the routine, adjustable)."""
 
     class Media:

@@ -5,7 +5,7 @@ Schema documentation: sessions/api/openapi; bodies: sessions/api/serializers.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.urls import reverse
 from django.utils.http import parse_etags
@@ -96,13 +96,17 @@ class SessionViewSet(viewsets.GenericViewSet[Any]):
 
     def list(self, request: Request) -> Response:
         queryset = self.get_queryset()  # validates the filters (400)
-        params, paginator = request.query_params, self.paginator
+        # pagination_class below: the stubs know only BasePagination | None.
+        params, paginator = (
+            request.query_params,
+            cast(SessionCursorPagination, self.paginator),
+        )
         first_page = not params.get(paginator.cursor_query_param)
         # Read before the page: a change committed later reaches the next sync.
         before = session_browse_cursor(
             user=signed_in_user(request), filters=params, first=first_page
         )
-        page = paginator.paginate_queryset(queryset, request, view=self)
+        page = paginator.paginate_queryset(queryset, request, view=self) or []
         rows = sessions_read(
             reader=signed_in_user(request),
             sessions=page,

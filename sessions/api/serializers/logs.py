@@ -176,7 +176,7 @@ class SessionCreateSerializer(SessionFieldsSerializer):
         )
     )
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         return {"id": fields.pop("id"), **fields}  # id first, as clients write it
 
@@ -184,7 +184,7 @@ class SessionCreateSerializer(SessionFieldsSerializer):
 class SessionUpdateSerializer(SessionFieldsSerializer):
     """A partial edit: only the fields sent change; `exercises`, if sent, replaces them all."""
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         # Top level only: an omitted field stays as stored. Nested entries keep their
         # defaults, because `exercises` replaces the whole list. (DRF's partial=True

@@ -18,7 +18,7 @@ class ProgressQuerySerializer(serializers.Serializer[Any]):
         required=False, help_text="The patient (required for clinicians and admins)."
     )
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         # "from" is a Python keyword, so it cannot be a class attribute.
         fields["from"] = serializers.DateField(
@@ -107,7 +107,7 @@ class ProgressSerializer(serializers.Serializer[Any]):
     )
     summary = ProgressSummarySerializer(help_text="Totals over the whole range.")
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         fields["from"] = serializers.DateField(
             source="date_from", help_text="First day of the range."
