@@ -83,8 +83,6 @@ class Exercise(Reviewable, Dosage):
     """A library exercise. Its Dosage fields are the default dosage (all amounts empty: none)."""
 
     amount_required = False  # no default dosage is fine
-    # Set by exercises.selectors (Prefetch to_attr): the links whose target the caller may read.
-    visible_links: list[ExerciseLink]
 
     class Difficulty(models.TextChoices):
         BEGINNER = "beginner", "Beginner"

@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, OuterRef, QuerySet, Subquery
@@ -492,7 +492,9 @@ def annotate_recent_activity(queryset: QuerySet[AnyUser]) -> QuerySet[AnyUser]:
         .annotate(mean=Avg("pain_after"))
         .values("mean")
     )
-    return queryset.annotate(
+    # annotate() types its rows as annotated Users, whatever proxy came in.
+    annotated = queryset.annotate(
         last_session_at=Subquery(last_started),
         recent_pain_after=Subquery(recent_avg),
     )
+    return cast("QuerySet[AnyUser]", annotated)

@@ -104,9 +104,9 @@ class AutoSchema(BaseAutoSchema):
                 responses[str(status)] = self._get_response_for_code(
                     response, str(status), media, direction
                 )
-        for status, links in LINKS.get(self.get_operation_id(), {}).items():
-            if status in responses:
-                responses[status]["links"] = links
+        for code, links in LINKS.get(self.get_operation_id(), {}).items():
+            if code in responses:
+                responses[code]["links"] = links
         return dict(sorted(responses.items()))
 
     def get_override_parameters(self) -> list[Any]:
@@ -181,7 +181,8 @@ class ProblemSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(
         help_text='Machine-readable code, e.g. "invalid", "not_found", "throttled".'
     )
-    errors = ProblemFieldErrorSerializer(
+    # A declared field named like Serializer.errors: DRF allows it, the stubs do not.
+    errors = ProblemFieldErrorSerializer(  # type: ignore[assignment]
         many=True,
         required=False,
         help_text="Validation errors, one per field and message (400 responses only).",

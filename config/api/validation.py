@@ -65,7 +65,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _pk_is_integer(field: relations.PrimaryKeyRelatedField[Any]) -> bool:
-    queryset = field.queryset
+    # The stubs type RelatedField.queryset as a manager descriptor, not a QuerySet.
+    queryset = field.queryset  # type: ignore[arg-type]
     if queryset is None:
         return False
     pk = queryset.model._meta.pk

@@ -253,7 +253,9 @@ class ExerciseDetailSerializer(ExerciseSummarySerializer):
 
     def _links(self, obj: Exercise, kind: str) -> list[dict[str, Any]]:
         # visible_links holds only links whose target the caller may read.
-        links = [link for link in obj.visible_links if link.kind == kind]
+        # exercise_detail_queryset's Prefetch(to_attr=...): not on the model's type.
+        visible = obj.visible_links  # type: ignore[attr-defined]
+        links = [link for link in visible if link.kind == kind]
         # many=True answers a ReturnList; the stubs type .data as a ReturnDict.
         return cast(list[dict[str, Any]], ExerciseLinkSerializer(links, many=True).data)
 

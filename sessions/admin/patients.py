@@ -4,7 +4,7 @@ and session logs."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -55,7 +55,11 @@ class PatientAdmin(ReadOnlyAdminMixin, PatientDataAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Patient]:
         visible = patient_list(user=staff_user(request))
-        queryset = Patient.objects.filter(pk__in=Subquery(visible.values("pk")))
+        # The proxy inherits User's manager, whose type names User.
+        queryset = cast(
+            "QuerySet[Patient]",
+            Patient.objects.filter(pk__in=Subquery(visible.values("pk"))),
+        )
         return annotate_recent_activity(queryset)
 
     def rows_loaded(self, request: HttpRequest, rows: Sequence[Any]) -> None:

@@ -200,7 +200,8 @@ class MeView(GenericAPIView):
 class PasswordChangeView(RetryAfterMixin, APIView):
     """Change my password; every device (this one included) must log in again."""
 
-    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)
+    # api_settings imports the configured classes; the stubs type them as dotted paths.
+    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)  # type: ignore[arg-type]
     # Same budget as logins: the current password must not be guessable from here.
     throttle_scope = "auth"
 

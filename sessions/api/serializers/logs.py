@@ -114,7 +114,8 @@ class SessionExerciseInputSerializer(serializers.Serializer[Any]):
         default="",
         help_text="The patient's notes on this exercise (at most 1000 characters).",
     )
-    sets = SessionSetInputSerializer(
+    # many=True builds a ListSerializer, which takes max_length; the stubs miss it.
+    sets = SessionSetInputSerializer(  # type: ignore[call-arg]
         many=True,
         max_length=MAX_SETS,
         default=list,
@@ -147,7 +148,8 @@ class SessionFieldsSerializer(StrictTypesMixin, serializers.Serializer[Any]):
         default="",
         help_text="The patient's notes (at most 2000 characters).",
     )
-    exercises = SessionExerciseInputSerializer(
+    # many=True builds a ListSerializer, which takes max_length; the stubs miss it.
+    exercises = SessionExerciseInputSerializer(  # type: ignore[call-arg]
         many=True,
         max_length=MAX_EXERCISES,
         default=list,

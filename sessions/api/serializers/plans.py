@@ -283,7 +283,8 @@ class PlanCreateSerializer(StrictTypesMixin, serializers.Serializer[Any]):
         "Sessions per week (1-21) on any days. Give this or days_of_week."
     )
     note = _note_field()
-    items = PlanItemOverrideSerializer(
+    # many=True builds a ListSerializer, which takes max_length; the stubs miss it.
+    items = PlanItemOverrideSerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
         max_length=100,
@@ -306,7 +307,8 @@ class PlanUpdateSerializer(StrictTypesMixin, serializers.Serializer[Any]):
     days_of_week = _days_field("ISO weekdays, each once; replaces times_per_week.")
     times_per_week = _times_field("Sessions per week (1-21); replaces days_of_week.")
     note = _note_field()
-    items = PlanItemAdjustmentSerializer(
+    # many=True builds a ListSerializer, which takes max_length; the stubs miss it.
+    items = PlanItemAdjustmentSerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
         max_length=100,
