@@ -115,7 +115,7 @@ class CursorPagination(pagination.CursorPagination):
     def get_page_size(self, request: Request) -> int:
         for name in (self.limit_query_param, self.page_size_query_param):
             raw = request.query_params.get(name) if name else None
-            if raw is not None:
+            if name and raw is not None:
                 return self._page_size(name, raw)
         return int(cast(int, self.page_size))  # REST_FRAMEWORK["PAGE_SIZE"] is set
 
