@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n auto --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format lock schema bench clean
+.PHONY: help install run test lint typecheck format lock schema bench clean
 
 help: ## list the targets and what each does (the default: `make` alone)
 	@echo "Usage: make <target> [VARIABLE=value ...]   e.g. PORT=9000 make run"
@@ -35,6 +35,9 @@ lint: install ## ruff (lint and format check) and the layering contracts (lint-i
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+
+typecheck: install ## mypy with django-stubs and djangorestframework-stubs ([tool.mypy] in pyproject.toml)
+	$(VENV)/bin/mypy .
 
 format: install ## fix what ruff can: lint fixes, then formatting
 	$(VENV)/bin/ruff check --fix .

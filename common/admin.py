@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -38,6 +38,14 @@ def user_label(user: User | None, empty: str = EMPTY) -> str:
     if user is None:
         return empty
     return f"{user.name} <{user.email}>" if user.name else user.email
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The signed-in account of an admin request (the admin site lets no one else in)."""
+    user = request.user
+    if not isinstance(user, get_user_model()):
+        raise PermissionDenied
+    return user
 
 
 class ReadOnlyAdminMixin:

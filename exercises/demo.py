@@ -20,7 +20,7 @@ To extend: add the data to exercises.demo_content and a ``_load_<thing>`` method
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -131,7 +131,7 @@ class _DemoLoader:
         lookup = Q(slug__in=[row["slug"] for row in rows]) | Q(
             name__in=[row["name"] for row in rows]
         )
-        existing = list(model._default_manager.filter(lookup))
+        existing: list[Any] = list(model._default_manager.filter(lookup))  # Muscle, ...
         found: dict[str, Any] = {}
         for row in rows:
             obj = next((o for o in existing if o.slug == row["slug"]), None) or next(
@@ -207,8 +207,8 @@ class _DemoLoader:
                 continue
             reason = CREATED_REASON if created else RESTORED_REASON
             _delete_with_history(current, reason=reason, user=self.author)
-            for link in wanted:
-                link.full_clean(exclude=["exercise", "target"], validate_unique=False)
+            for row in wanted:
+                row.full_clean(exclude=["exercise", "target"], validate_unique=False)
             _create_with_history(wanted, reason=reason, user=self.author)
             counter = self.report.created if created else self.report.restored
             counter["exercise links"] += len(wanted)
@@ -252,15 +252,15 @@ class _DemoLoader:
     # -- shared: reviewable content ---------------------------------------------
     def _create_content(
         self,
-        content: Reviewable,
+        content: Exercise | Routine,
         *,
-        links: dict[str, list[models.Model]],
+        links: Mapping[str, Sequence[models.Model]],
         children: list[models.Model],
     ) -> None:
         """Create a draft with its m2m links and child rows, then publish it."""
         content.author = self.author
-        content._change_reason = CREATED_REASON  # type: ignore[attr-defined]
-        content._history_user = self.author  # type: ignore[attr-defined]
+        content._change_reason = CREATED_REASON  # type: ignore[union-attr]
+        content._history_user = self.author  # type: ignore[union-attr]
         content.full_clean()
         content.save()
         with _no_history(content):
@@ -275,10 +275,10 @@ class _DemoLoader:
 
     def _restore_content(
         self,
-        content: Reviewable,
+        content: Exercise | Routine,
         *,
         fields: dict[str, Any],
-        links: dict[str, list[models.Model]],
+        links: Mapping[str, Sequence[models.Model]],
         children: list[models.Model],
         current: list[models.Model],
         key: Callable[[Any], tuple[Any, ...]],
@@ -303,8 +303,8 @@ class _DemoLoader:
                 _delete_with_history(current, reason=RESTORED_REASON, user=self.author)
                 _create_with_history(children, reason=RESTORED_REASON, user=self.author)
             # One history record with the final fields and links.
-            content._change_reason = RESTORED_REASON  # type: ignore[attr-defined]
-            content._history_user = self.author  # type: ignore[attr-defined]
+            content._change_reason = RESTORED_REASON  # type: ignore[union-attr]
+            content._history_user = self.author  # type: ignore[union-attr]
             content.save(update_fields=[*changed, "updated_at"])
         if content.status != Status.PUBLISHED:
             self._publish(content)
@@ -380,7 +380,7 @@ def _no_history(obj: models.Model) -> Iterator[None]:
 
 
 def _create_with_history(
-    objects: list[models.Model], *, reason: str, user: User | None
+    objects: Sequence[models.Model], *, reason: str, user: User | None
 ) -> None:
     if objects:
         bulk_create_with_history(

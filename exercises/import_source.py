@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from exercises.models import Exercise
 
@@ -42,7 +42,8 @@ STRING_KEYS = ("id", "name", "level", "category")
 NULLABLE_STRING_KEYS = ("force", "mechanic", "equipment")
 STRING_LIST_KEYS = ("primaryMuscles", "secondaryMuscles", "instructions", "images")
 MAX_PROBLEMS_SHOWN = 20
-MAX_SOURCE_ID = Exercise._meta.get_field("source_id").max_length
+# A CharField always has a max_length; the stubs type it as optional.
+MAX_SOURCE_ID = cast(int, Exercise._meta.get_field("source_id").max_length)
 
 MALFORMED = "{path} is malformed; nothing was imported.\n{problems}"
 NOT_JSON = "{path} is not valid JSON ({msg} at line {line}, column {column}); nothing was imported."

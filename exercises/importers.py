@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
@@ -79,8 +79,9 @@ UPDATED_REASON = "Updated from Free Exercise DB"
 # The import may rewrite a draft only while its last history record is one of these.
 IMPORT_REASONS = (IMPORTED_REASON, UPDATED_REASON)
 
-MAX_INSTRUCTION = ExerciseInstruction._meta.get_field("text").max_length
-MAX_URL = ExerciseMedia._meta.get_field("url").max_length
+# A CharField always has a max_length; the stubs type it as optional.
+MAX_INSTRUCTION = cast(int, ExerciseInstruction._meta.get_field("text").max_length)
+MAX_URL = cast(int, ExerciseMedia._meta.get_field("url").max_length)
 BATCH_SIZE = 500
 MEDIA_KEYS = ("kind", "url", "alt_text", "credit", "licence")
 

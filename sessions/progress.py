@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, OuterRef, QuerySet, Subquery
@@ -38,6 +38,10 @@ if TYPE_CHECKING:
     import uuid
 
     from users.models import User
+
+AnyUser = TypeVar(
+    "AnyUser", bound="User"
+)  # User or a proxy of it (the admin's Patient)
 
 DEFAULT_WEEKS = 8
 MAX_RANGE_DAYS = 366
@@ -449,7 +453,7 @@ def adherence_recent(
         start=now - dt.timedelta(days=days + 1),
         end=now + dt.timedelta(days=1),
     ):
-        sessions[patient_id].append(tuple(row))  # type: ignore[arg-type]
+        sessions[patient_id].append(tuple(row))
     out: dict[Any, float | None] = {}
     for patient in patients:
         date_from, today = windows[patient.pk]
@@ -465,7 +469,7 @@ def adherence_recent(
     return out
 
 
-def annotate_recent_activity(queryset: QuerySet[User]) -> QuerySet[User]:
+def annotate_recent_activity(queryset: QuerySet[AnyUser]) -> QuerySet[AnyUser]:
     """Annotate users with ``last_session_at`` and ``recent_pain_after`` (two subqueries).
 
     ``recent_pain_after``: the mean pain after of the RECENT_PAIN_SESSIONS most recent
@@ -488,7 +492,9 @@ def annotate_recent_activity(queryset: QuerySet[User]) -> QuerySet[User]:
         .annotate(mean=Avg("pain_after"))
         .values("mean")
     )
-    return queryset.annotate(
+    # annotate() types its rows as annotated Users, whatever proxy came in.
+    annotated = queryset.annotate(
         last_session_at=Subquery(last_started),
         recent_pain_after=Subquery(recent_avg),
     )
+    return cast("QuerySet[AnyUser]", annotated)

@@ -139,7 +139,7 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="care team")
     def care_team(self, obj: User) -> str:
         """A patient's clinicians or a clinician's patients, with links to change them."""
-        is_patient = obj.role == User.Role.PATIENT
+        is_patient = obj.is_patient
         mine, other = (
             ("patient", "clinician") if is_patient else ("clinician", "patient")
         )
@@ -187,7 +187,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(CareRelationship)
-class CareRelationshipAdmin(admin.ModelAdmin):
+class CareRelationshipAdmin(admin.ModelAdmin[CareRelationship]):
     list_display = ("clinician", "patient", "created_at")
     list_select_related = ("clinician", "patient")
     list_filter = (
@@ -208,7 +208,7 @@ class CareRelationshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientAccessLog)
-class PatientAccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PatientAccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[PatientAccessLog]):
     """Who read which patient's data, when, and what: readable, never editable."""
 
     list_display = ("created_at", "actor_display", "patient_display", "action", "path")

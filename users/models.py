@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -44,9 +45,11 @@ class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # Django documents a BaseUserManager subclass for an email login; the stubs type
+    # AbstractUser.objects as auth's username-based UserManager.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["email"]
@@ -63,6 +66,10 @@ class User(AbstractUser):
     @property
     def is_clinician(self) -> bool:
         return self.role == self.Role.CLINICIAN
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == self.Role.PATIENT
 
 
 class CareRelationship(TimeStamped):
@@ -92,7 +99,7 @@ class CareRelationship(TimeStamped):
         errors = {}
         if self.clinician_id and not self.clinician.is_clinician:
             errors["clinician"] = "Only a clinician can be in a patient's care team."
-        if self.patient_id and self.patient.role != User.Role.PATIENT:
+        if self.patient_id and not self.patient.is_patient:
             errors["patient"] = "Only a patient can be cared for."
         if errors:
             raise ValidationError(errors)

@@ -186,7 +186,7 @@ def user_change_password(
 # ---------------------------------------------------------------------------
 def user_erase_check(*, user: User) -> None:
     """PermissionDenied unless ``user`` is a patient account (staff are closed by an admin)."""
-    if user.role != User.Role.PATIENT or user.is_staff or user.is_superuser:
+    if not user.is_patient or user.is_staff or user.is_superuser:
         raise PermissionDenied(ERASURE_PATIENTS_ONLY)
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
@@ -115,9 +115,9 @@ class CursorPagination(pagination.CursorPagination):
     def get_page_size(self, request: Request) -> int:
         for name in (self.limit_query_param, self.page_size_query_param):
             raw = request.query_params.get(name) if name else None
-            if raw is not None:
+            if name and raw is not None:
                 return self._page_size(name, raw)
-        return int(self.page_size)
+        return int(cast(int, self.page_size))  # REST_FRAMEWORK["PAGE_SIZE"] is set
 
     def _page_size(self, name: str, raw: str) -> int:
         try:

@@ -104,9 +104,9 @@ class AutoSchema(BaseAutoSchema):
                 responses[str(status)] = self._get_response_for_code(
                     response, str(status), media, direction
                 )
-        for status, links in LINKS.get(self.get_operation_id(), {}).items():
-            if status in responses:
-                responses[status]["links"] = links
+        for code, links in LINKS.get(self.get_operation_id(), {}).items():
+            if code in responses:
+                responses[code]["links"] = links
         return dict(sorted(responses.items()))
 
     def get_override_parameters(self) -> list[Any]:
@@ -155,7 +155,7 @@ class SelectorFilterBackend(DjangoFilterBackend):
 # ---------------------------------------------------------------------------
 # Problem details (RFC 9457)
 # ---------------------------------------------------------------------------
-class ProblemFieldErrorSerializer(serializers.Serializer):
+class ProblemFieldErrorSerializer(serializers.Serializer[Any]):
     field = serializers.CharField(
         help_text=(
             "Where the error is: a query parameter name, a dotted path into the request "
@@ -168,7 +168,7 @@ class ProblemFieldErrorSerializer(serializers.Serializer):
     message = serializers.CharField(help_text="Human-readable explanation (English).")
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(serializers.Serializer[Any]):
     type = serializers.CharField(
         help_text=f"URI identifying the problem type, e.g. {TYPE_PREFIX}not_found."
     )
@@ -181,7 +181,8 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text='Machine-readable code, e.g. "invalid", "not_found", "throttled".'
     )
-    errors = ProblemFieldErrorSerializer(
+    # A declared field named like Serializer.errors: DRF allows it, the stubs do not.
+    errors = ProblemFieldErrorSerializer(  # type: ignore[assignment]
         many=True,
         required=False,
         help_text="Validation errors, one per field and message (400 responses only).",

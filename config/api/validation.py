@@ -64,15 +64,16 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _pk_is_integer(field: relations.PrimaryKeyRelatedField) -> bool:
-    queryset = field.queryset
+def _pk_is_integer(field: relations.PrimaryKeyRelatedField[Any]) -> bool:
+    # The stubs type RelatedField.queryset as a manager descriptor, not a QuerySet.
+    queryset = field.queryset  # type: ignore[arg-type]
     if queryset is None:
         return False
     pk = queryset.model._meta.pk
     return isinstance(pk, models.AutoField | models.IntegerField)
 
 
-def _leaf_type(field: serializers.Field) -> tuple[str, Any] | None:
+def _leaf_type(field: serializers.Field[Any, Any, Any, Any]) -> tuple[str, Any] | None:
     """(JSON type name, predicate) a leaf field's value must satisfy; None: not checked."""
     if isinstance(field, serializers.BooleanField):
         return "boolean", lambda value: isinstance(value, bool)
@@ -105,13 +106,15 @@ def _leaf_type(field: serializers.Field) -> tuple[str, Any] | None:
     return None
 
 
-def json_type_errors(field: serializers.Field, value: Any, path: str) -> dict[str, Any]:
+def json_type_errors(
+    field: serializers.Field[Any, Any, Any, Any], value: Any, path: str
+) -> dict[str, Any]:
     """Errors, keyed by dotted path, for values of ``field`` whose JSON type is wrong."""
     if value is None:
         return {}  # allow_null is the field's own business
     errors: dict[str, Any] = {}
     if isinstance(field, serializers.ListSerializer | serializers.ListField):
-        if isinstance(value, list):
+        if isinstance(value, list) and field.child is not None:
             for index, item in enumerate(value):
                 errors.update(json_type_errors(field.child, item, f"{path}.{index}"))
         return errors  # anything else: the field's own "not a list" error

@@ -3,9 +3,15 @@
 import logging
 from datetime import timedelta
 
+import django_stubs_ext
+
 from config.env import BASE_DIR, env
 from config.logs import build_logging, configure_structlog
 from config.version import service_version
+
+# Generic Django classes (ModelAdmin[Exercise], ModelForm[Plan]...) subscriptable at
+# runtime, as mypy reads them.
+django_stubs_ext.monkeypatch()
 
 # ---------------------------------------------------------------------------
 # Core

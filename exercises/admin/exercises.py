@@ -23,9 +23,10 @@ from exercises.models import (
 LINK_TO_SELF = "An exercise cannot link to itself."
 
 
-class ExerciseLinkForm(forms.ModelForm):
+class ExerciseLinkForm(forms.ModelForm[Any]):
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # a ModelForm's clean() returns cleaned_data; the stubs allow None
+        cleaned = self.cleaned_data
         target = cleaned.get("target")
         if target is not None and target.pk == self.instance.exercise_id:
             self.add_error("target", LINK_TO_SELF)

@@ -9,7 +9,7 @@ from exercises.models import Condition, Equipment, Muscle
 
 
 @admin.register(Muscle)
-class MuscleAdmin(admin.ModelAdmin):
+class MuscleAdmin(admin.ModelAdmin[Muscle]):
     list_display = ("name", "body_region", "slug")
     list_filter = ("body_region",)
     search_fields = ("name", "slug")
@@ -17,14 +17,14 @@ class MuscleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Equipment)
-class EquipmentAdmin(admin.ModelAdmin):
+class EquipmentAdmin(admin.ModelAdmin[Equipment]):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
+class ConditionAdmin(admin.ModelAdmin[Condition]):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}

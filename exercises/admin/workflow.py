@@ -5,7 +5,7 @@ workflow table (exercises.services.TRANSITIONS) and run its services."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from adminsortable2.admin import SortableAdminBase
 from django import forms
@@ -23,13 +23,13 @@ from django.http import (
 )
 from django.urls import URLPattern, path, reverse
 
-from common.admin import HistoryAdmin, user_label
+from common.admin import HistoryAdmin, staff_user, user_label
 from common.models import Reviewable, Status
 from exercises import services
 from exercises.services import TRANSITIONS, Transition, Who
 
 if TYPE_CHECKING:
-    from users.models import User
+    pass
 
 AWAITING_OTHER_REVIEWER = (
     "You submitted this for review: another clinician or an admin must publish it."
@@ -82,7 +82,10 @@ class _PrefetchingChangeList(ChangeList):
         self, request: HttpRequest, exclude_parameters: Any = None
     ) -> QuerySet[Any]:
         queryset = super().get_queryset(request, exclude_parameters)
-        return queryset.prefetch_related(*self.model_admin.list_prefetch_related)
+        model_admin = cast(
+            "ReviewableAdmin", self.model_admin
+        )  # only ReviewableAdmin uses it
+        return queryset.prefetch_related(*model_admin.list_prefetch_related)
 
 
 class ReviewableAdmin(SortableAdminBase, HistoryAdmin):
@@ -91,7 +94,7 @@ class ReviewableAdmin(SortableAdminBase, HistoryAdmin):
 
     change_form_template = "admin/exercises/reviewable_change_form.html"
     actions = tuple(_workflow_action(transition) for transition in TRANSITIONS.values())
-    readonly_fields = WORKFLOW_READONLY
+    readonly_fields: tuple[str, ...] = WORKFLOW_READONLY
     show_full_result_count = False  # one COUNT(*) per page instead of two
     save_on_top = True
     list_prefetch_related: ClassVar[tuple[str | Prefetch, ...]] = ()
@@ -145,7 +148,7 @@ class ReviewableAdmin(SortableAdminBase, HistoryAdmin):
         for obj in objects:
             try:
                 services.content_transition(
-                    content=obj, user=request.user, transition=transition
+                    content=obj, user=staff_user(request), transition=transition
                 )
             except services.WorkflowError as exc:
                 self.message_user(
@@ -167,7 +170,7 @@ class ReviewableAdmin(SortableAdminBase, HistoryAdmin):
         """The transitions the change form offers ``request.user`` for ``obj`` now."""
         if not self.has_change_permission(request, obj):
             return []
-        user: User = request.user  # type: ignore[assignment]
+        user = staff_user(request)
         return [
             transition
             for transition in TRANSITIONS.values()

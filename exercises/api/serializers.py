@@ -6,7 +6,7 @@ prefetched there (one query per relation per page, never per row).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -28,7 +28,7 @@ ROUTINE_DETAIL_VIEW = "api:exercises-api:routine-detail"
 # ---------------------------------------------------------------------------
 # Taxonomies
 # ---------------------------------------------------------------------------
-class MuscleSerializer(serializers.Serializer):
+class MuscleSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(help_text="Muscle id.")
     slug = serializers.SlugField(
         help_text="Stable identifier; use it in the `muscle` filter."
@@ -40,7 +40,7 @@ class MuscleSerializer(serializers.Serializer):
     )
 
 
-class EquipmentSerializer(serializers.Serializer):
+class EquipmentSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(help_text="Equipment id.")
     slug = serializers.SlugField(
         help_text="Stable identifier; use it in the `equipment` filter."
@@ -49,7 +49,7 @@ class EquipmentSerializer(serializers.Serializer):
     description = serializers.CharField(help_text="What it is; may be empty.")
 
 
-class ConditionSerializer(serializers.Serializer):
+class ConditionSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(help_text="Condition id.")
     slug = serializers.SlugField(
         help_text="Stable identifier; use it in the `condition` filter."
@@ -58,7 +58,7 @@ class ConditionSerializer(serializers.Serializer):
     description = serializers.CharField(help_text="What it covers; may be empty.")
 
 
-class TaxonomyRefSerializer(serializers.Serializer):
+class TaxonomyRefSerializer(serializers.Serializer[Any]):
     """A piece of equipment or a condition, as nested in exercises and routines."""
 
     id = serializers.IntegerField(help_text="Its id in `equipment/` or `conditions/`.")
@@ -71,7 +71,7 @@ class TaxonomyRefSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------
 # Exercises
 # ---------------------------------------------------------------------------
-class DosageSerializer(serializers.Serializer):
+class DosageSerializer(serializers.Serializer[Any]):
     sets = serializers.IntegerField(help_text="Number of sets (1-100).")
     reps = serializers.IntegerField(
         allow_null=True,
@@ -104,7 +104,7 @@ class DosageSerializer(serializers.Serializer):
     tempo = serializers.CharField(help_text='Tempo, e.g. "2-1-2"; may be empty.')
 
 
-class ExerciseInstructionSerializer(serializers.Serializer):
+class ExerciseInstructionSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(
         choices=ExerciseInstruction.Kind.choices,
         help_text="setup, step, cue (form cue), safety (safety note) or breathing.",
@@ -115,7 +115,7 @@ class ExerciseInstructionSerializer(serializers.Serializer):
     )
 
 
-class ExerciseMediaSerializer(serializers.Serializer):
+class ExerciseMediaSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(
         choices=ExerciseMedia.Kind.choices, help_text="image or video."
     )
@@ -127,13 +127,13 @@ class ExerciseMediaSerializer(serializers.Serializer):
     )
 
 
-class ExerciseRefSerializer(serializers.Serializer):
+class ExerciseRefSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(help_text="Exercise id; read it at `exercises/{id}/`.")
     slug = serializers.SlugField(help_text="Stable human-readable identifier.")
     name = serializers.CharField(help_text="Display name.")
 
 
-class ExerciseLinkSerializer(serializers.Serializer):
+class ExerciseLinkSerializer(serializers.Serializer[Any]):
     exercise = ExerciseRefSerializer(
         source="target",
         help_text="The linked exercise (always one the caller can read).",
@@ -143,7 +143,7 @@ class ExerciseLinkSerializer(serializers.Serializer):
     )
 
 
-class ExerciseSourceSerializer(serializers.Serializer):
+class ExerciseSourceSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(
         help_text='Data set it was imported from, e.g. "Free Exercise DB".'
     )
@@ -153,7 +153,7 @@ class ExerciseSourceSerializer(serializers.Serializer):
     )
 
 
-class ExerciseSummarySerializer(serializers.Serializer):
+class ExerciseSummarySerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(help_text="Exercise id (UUID).")
     slug = serializers.SlugField(help_text="Stable human-readable identifier.")
     name = serializers.CharField(help_text="Display name.")
@@ -214,7 +214,8 @@ class ExerciseDetailSerializer(ExerciseSummarySerializer):
     alternatives = serializers.SerializerMethodField(
         help_text="Comparable exercises to use instead, in order."
     )
-    source = serializers.SerializerMethodField(
+    # A declared field named like Field.source: DRF's metaclass allows it, the stubs do not.
+    source = serializers.SerializerMethodField(  # type: ignore[assignment]
         help_text="Where an imported exercise came from; null for original content."
     )
     published_at = serializers.DateTimeField(
@@ -252,15 +253,17 @@ class ExerciseDetailSerializer(ExerciseSummarySerializer):
 
     def _links(self, obj: Exercise, kind: str) -> list[dict[str, Any]]:
         # visible_links holds only links whose target the caller may read.
-        links = [link for link in obj.visible_links if link.kind == kind]
-        data: list[dict[str, Any]] = ExerciseLinkSerializer(links, many=True).data
-        return data
+        # exercise_detail_queryset's Prefetch(to_attr=...): not on the model's type.
+        visible = obj.visible_links  # type: ignore[attr-defined]
+        links = [link for link in visible if link.kind == kind]
+        # many=True answers a ReturnList; the stubs type .data as a ReturnDict.
+        return cast(list[dict[str, Any]], ExerciseLinkSerializer(links, many=True).data)
 
 
 # ---------------------------------------------------------------------------
 # Routines
 # ---------------------------------------------------------------------------
-class RoutineExerciseSerializer(serializers.Serializer):
+class RoutineExerciseSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(help_text="Exercise id; read it at `exercises/{id}/`.")
     slug = serializers.SlugField(help_text="Stable human-readable identifier.")
     name = serializers.CharField(help_text="Display name.")
@@ -285,7 +288,7 @@ class RoutineItemSerializer(DosageSerializer):
     )
 
 
-class RoutineSummarySerializer(serializers.Serializer):
+class RoutineSummarySerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(help_text="Routine id (UUID).")
     slug = serializers.SlugField(help_text="Stable human-readable identifier.")
     title = serializers.CharField(help_text="Display title.")

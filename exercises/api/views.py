@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.db import transaction
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
-from rest_framework import mixins, viewsets
+from rest_framework import generics, mixins, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from rest_framework.serializers import BaseSerializer
 
 
-class CachedListMixin(mixins.ListModelMixin):
+class CachedListMixin(mixins.ListModelMixin, generics.GenericAPIView[Any]):
     """``list`` answered from the catalog cache when it can be (exercises/cache.py).
 
     Catalog reads run outside ATOMIC_REQUESTS' transaction: a cached answer then takes
@@ -70,11 +70,18 @@ class CachedListMixin(mixins.ListModelMixin):
     each query sees what was committed when it started, transaction or not).
     """
 
+    filterset_class: (
+        type[Any] | None
+    )  # set by the viewsets (django-filter has no types)
+
     @method_decorator(transaction.non_atomic_requests)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         return super().dispatch(request, *args, **kwargs)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    # A cached answer is a plain HttpResponse, which DRF's finalize_response passes through.
+    def list(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         return catalog_response(
             request,
             partial(super().list, request, *args, **kwargs),
@@ -92,16 +99,21 @@ class CachedListMixin(mixins.ListModelMixin):
         return names
 
 
-class CachedRetrieveMixin(mixins.RetrieveModelMixin):
+class CachedRetrieveMixin(mixins.RetrieveModelMixin, generics.GenericAPIView[Any]):
     """``retrieve`` answered from the catalog cache when it can be (exercises/cache.py)."""
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    # A cached answer is a plain HttpResponse, which DRF's finalize_response passes through.
+    def retrieve(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         return catalog_response(
             request, partial(super().retrieve, request, *args, **kwargs)
         )
 
 
-class ReadOnlyViewSet(CachedListMixin, CachedRetrieveMixin, viewsets.GenericViewSet):
+class ReadOnlyViewSet(
+    CachedListMixin, CachedRetrieveMixin, viewsets.GenericViewSet[Any]
+):
     """Public list + detail reads, querysets from selectors, cached for published-only callers."""
 
     permission_classes = [AllowAny]
@@ -174,7 +186,7 @@ class RoutineViewSet(ReadOnlyViewSet):
         return routine
 
 
-class TaxonomyViewSet(CachedListMixin, viewsets.GenericViewSet):
+class TaxonomyViewSet(CachedListMixin, viewsets.GenericViewSet[Any]):
     """A public, cached list of one taxonomy; ``taxonomy_viewset`` makes the concrete ones."""
 
     permission_classes = [AllowAny]

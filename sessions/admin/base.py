@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from common.admin import EMPTY, user_label
+from common.admin import EMPTY, staff_user, user_label
 from users.selectors import patient_list
 from users.services import access_log_record_many
 
@@ -56,7 +56,7 @@ class PatientListFilter(admin.SimpleListFilter):
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
     ) -> list[tuple[str, str]]:
-        patients = patient_list(user=request.user).order_by("name", "email")
+        patients = patient_list(user=staff_user(request)).order_by("name", "email")
         return [(str(p.pk), str(p)) for p in patients.only("id", "name", "email")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -78,7 +78,7 @@ class LoggedChangeList(ChangeList):
         self.model_admin.rows_loaded(request, self.result_list)  # type: ignore[attr-defined]
 
 
-class PatientDataAdmin(admin.ModelAdmin):
+class PatientDataAdmin(admin.ModelAdmin[Any]):
     """Scoped querysets (others' objects 404) and access logging for patient data."""
 
     # The access-log action is "admin.<resource>.<list|view|history>".
@@ -104,7 +104,7 @@ class PatientDataAdmin(admin.ModelAdmin):
     ) -> None:
         """One access-log entry per patient (one INSERT); own data is never logged."""
         access_log_record_many(
-            actor=request.user,
+            actor=staff_user(request),
             patient_ids=patient_ids,
             action=f"admin.{self.resource}.{what}",
             path=request.get_full_path(),

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from common.admin import EMPTY, ReadOnlyAdminMixin
+from common.admin import EMPTY, ReadOnlyAdminMixin, staff_user
 from sessions.admin.base import (
     PatientDataAdmin,
     PatientListFilter,
@@ -21,7 +21,9 @@ from sessions.models import Session, SessionExercise, SessionSet
 from sessions.selectors.logs import session_list
 
 
-class SessionExerciseInline(ReadOnlyAdminMixin, admin.TabularInline):
+class SessionExerciseInline(
+    ReadOnlyAdminMixin, admin.TabularInline[SessionExercise, Session]
+):
     model = SessionExercise
     fields = ("order", "exercise_name", "status", "pain_during", "notes", "sets")
     readonly_fields = fields
@@ -103,7 +105,7 @@ class SessionAdmin(ReadOnlyAdminMixin, PatientDataAdmin):
         # session_list(): the caller's scope, live sessions only (tombstones hidden).
         status = SessionExercise.Status
         return (
-            session_list(user=request.user)
+            session_list(user=staff_user(request))
             .prefetch_related(None)  # the API's children: the inline loads its own
             .select_related("patient", "plan")
             .annotate(

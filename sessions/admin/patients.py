@@ -4,7 +4,7 @@ and session logs."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from common.admin import EMPTY, ReadOnlyAdminMixin, user_label
+from common.admin import EMPTY, ReadOnlyAdminMixin, staff_user, user_label
 from sessions.admin.base import PatientDataAdmin, changelist_url, local_time
 from sessions.models import Patient, Plan, Session
 from sessions.progress import adherence_recent, annotate_recent_activity
@@ -54,8 +54,12 @@ class PatientAdmin(ReadOnlyAdminMixin, PatientDataAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Patient]:
-        visible = patient_list(user=request.user)
-        queryset = Patient.objects.filter(pk__in=Subquery(visible.values("pk")))
+        visible = patient_list(user=staff_user(request))
+        # The proxy inherits User's manager, whose type names User.
+        queryset = cast(
+            "QuerySet[Patient]",
+            Patient.objects.filter(pk__in=Subquery(visible.values("pk"))),
+        )
         return annotate_recent_activity(queryset)
 
     def rows_loaded(self, request: HttpRequest, rows: Sequence[Any]) -> None:

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 
-from common.admin import EMPTY, HistoryAdmin, user_label
+from common.admin import EMPTY, HistoryAdmin, staff_user, user_label
 from common.models import Status
 from exercises.models import Routine
 from sessions.admin.base import (
@@ -97,7 +97,7 @@ class WeekdaysField(forms.TypedMultipleChoiceField):
         return sorted(super().clean(value))
 
 
-class _ScheduleForm(forms.ModelForm):
+class _ScheduleForm(forms.ModelForm[Any]):
     """Checks the schedule with the service's own rule (days XOR times per week)."""
 
     days_of_week = WeekdaysField(
@@ -106,7 +106,8 @@ class _ScheduleForm(forms.ModelForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # a ModelForm's clean() returns cleaned_data; the stubs allow None
+        cleaned = self.cleaned_data
         start_date = cleaned.get("start_date", self.instance.start_date)
         try:
             plan_schedule_validate(
@@ -148,7 +149,7 @@ class PlanChangeForm(_ScheduleForm):
         fields = ADJUSTABLE_PLAN_FIELDS
 
 
-class PlanItemForm(forms.ModelForm):
+class PlanItemForm(forms.ModelForm[PlanItem]):
     """The dosage of one plan item (PlanItem.clean() checks the one-amount rule)."""
 
     class Meta:
@@ -156,7 +157,7 @@ class PlanItemForm(forms.ModelForm):
         fields = ADJUSTABLE_ITEM_FIELDS
 
 
-class PlanItemInline(admin.TabularInline):
+class PlanItemInline(admin.TabularInline[PlanItem, Plan]):
     """This patient's dosage of each exercise (copied from the routine, adjustable)."""
 
     class Media:
@@ -259,7 +260,7 @@ class PlanAdmin(PatientDataAdmin, HistoryAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Plan]:
-        return plan_visible(user=request.user).select_related(
+        return plan_visible(user=staff_user(request)).select_related(
             "patient", "prescribed_by", "routine"
         )
 
@@ -292,7 +293,7 @@ class PlanAdmin(PatientDataAdmin, HistoryAdmin):
         self, db_field: Any, request: HttpRequest, **kwargs: Any
     ) -> Any:
         if db_field.name == "patient":
-            kwargs["queryset"] = patient_list(user=request.user).order_by(
+            kwargs["queryset"] = patient_list(user=staff_user(request)).order_by(
                 "name", "email"
             )
         elif db_field.name == "routine":
@@ -315,7 +316,7 @@ class PlanAdmin(PatientDataAdmin, HistoryAdmin):
             return  # applied in save_related, together with the items (one service call)
         data = form.cleaned_data
         plan = plan_prescribe(
-            prescriber=request.user,
+            prescriber=staff_user(request),
             patient=data["patient"],
             routine=data["routine"],
             start_date=data["start_date"],
@@ -366,7 +367,7 @@ class PlanAdmin(PatientDataAdmin, HistoryAdmin):
         if changes or items:
             plan_update(
                 plan=form.instance,
-                actor=request.user,
+                actor=staff_user(request),
                 changes=changes,
                 items=items,
             )
@@ -378,7 +379,9 @@ class PlanAdmin(PatientDataAdmin, HistoryAdmin):
         changed = 0
         for plan in queryset:
             try:
-                plan_update(plan=plan, actor=request.user, changes={"status": status})
+                plan_update(
+                    plan=plan, actor=staff_user(request), changes={"status": status}
+                )
             except (ValidationError, PermissionDenied) as exc:
                 reason = "; ".join(getattr(exc, "messages", [str(exc)]))
                 self.message_user(

@@ -21,10 +21,7 @@ ONLY_PATIENTS_WRITE = (
 
 def is_care_staff(user: Any) -> bool:
     """Clinicians and admins: the people who prescribe."""
-    return bool(
-        user.is_authenticated
-        and (user.is_superuser or getattr(user, "role", None) == User.Role.CLINICIAN)
-    )
+    return isinstance(user, User) and (user.is_superuser or user.is_clinician)
 
 
 class IsPrescriberForWrites(BasePermission):
@@ -44,7 +41,7 @@ class IsPrescriberForWrites(BasePermission):
 
 
 def _is_patient(user: Any) -> bool:
-    return getattr(user, "role", None) == User.Role.PATIENT and not user.is_superuser
+    return isinstance(user, User) and user.is_patient and not user.is_superuser
 
 
 class IsPatientForWrites(BasePermission):

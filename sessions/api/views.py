@@ -5,7 +5,7 @@ Schema documentation: sessions/api/openapi; bodies: sessions/api/serializers.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.urls import reverse
 from django.utils.http import parse_etags
@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.auth import signed_in_user
 from config.api.schema import SelectorFilterBackend
 from outcomes.selectors.proms import measures_progress
 from sessions.api.errors import PreconditionRequiredError, session_errors
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 
 @SESSION_SCHEMA
-class SessionViewSet(viewsets.GenericViewSet):
+class SessionViewSet(viewsets.GenericViewSet[Any]):
     """Session logs: upload, read, edit and delete; list or sync with tombstones."""
 
     queryset = Session.objects.none()
@@ -67,10 +68,14 @@ class SessionViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Session]:
         if getattr(self, "swagger_fake_view", False):
             return Session.objects.none()
-        return session_list(user=self.request.user, filters=self.request.query_params)
+        return session_list(
+            user=signed_in_user(self.request), filters=self.request.query_params
+        )
 
     def get_object(self) -> Session:
-        session = session_get(user=self.request.user, session_id=self.kwargs["pk"])
+        session = session_get(
+            user=signed_in_user(self.request), session_id=self.kwargs["pk"]
+        )
         if session is None:
             raise exceptions.NotFound()
         self.check_object_permissions(self.request, session)
@@ -78,7 +83,7 @@ class SessionViewSet(viewsets.GenericViewSet):
 
     def _written(self, session_id: Any, status: int = 200) -> Response:
         """The answer to a write: the stored session as read back (the writer's own)."""
-        session = session_get(user=self.request.user, session_id=session_id)
+        session = session_get(user=signed_in_user(self.request), session_id=session_id)
         if session is None:  # pragma: no cover - just written by this request
             raise exceptions.NotFound()
         row = sessions_represent([session])[0]
@@ -93,15 +98,19 @@ class SessionViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         queryset = self.get_queryset()  # validates the filters (400)
-        params, paginator = request.query_params, self.paginator
+        # pagination_class below: the stubs know only BasePagination | None.
+        params, paginator = (
+            request.query_params,
+            cast(SessionCursorPagination, self.paginator),
+        )
         first_page = not params.get(paginator.cursor_query_param)
         # Read before the page: a change committed later reaches the next sync.
         before = session_browse_cursor(
-            user=request.user, filters=params, first=first_page
+            user=signed_in_user(request), filters=params, first=first_page
         )
-        page = paginator.paginate_queryset(queryset, request, view=self)
+        page = paginator.paginate_queryset(queryset, request, view=self) or []
         rows = sessions_read(
-            reader=request.user,
+            reader=signed_in_user(request),
             sessions=page,
             action="sessions.list",
             path=request.path,
@@ -112,7 +121,7 @@ class SessionViewSet(viewsets.GenericViewSet):
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
         row = sessions_read(
-            reader=request.user,
+            reader=signed_in_user(request),
             sessions=[session],
             action="sessions.retrieve",
             path=request.path,
@@ -124,7 +133,7 @@ class SessionViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         with session_errors():
             session, created = session_upload(
-                patient=request.user, data=serializer.validated_data
+                patient=signed_in_user(request), data=serializer.validated_data
             )
         response = self._written(session.pk, status=201 if created else 200)
         if created:
@@ -170,10 +179,12 @@ class PlanViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Plan]:
-        return plan_list(user=self.request.user, filters=self.request.query_params)
+        return plan_list(
+            user=signed_in_user(self.request), filters=self.request.query_params
+        )
 
     def get_object(self) -> Plan:
-        plan = plan_get(user=self.request.user, plan_id=self.kwargs["pk"])
+        plan = plan_get(user=signed_in_user(self.request), plan_id=self.kwargs["pk"])
         if plan is None:
             raise exceptions.NotFound
         self.check_object_permissions(self.request, plan)
@@ -183,7 +194,10 @@ class PlanViewSet(
         page = self.paginate_queryset(self.get_queryset())
         plans = list(page) if page is not None else list(self.get_queryset())
         plans_read(
-            reader=request.user, plans=plans, action="plans.list", path=request.path
+            reader=signed_in_user(request),
+            plans=plans,
+            action="plans.list",
+            path=request.path,
         )
         data = PlanSerializer(plans, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
@@ -191,7 +205,7 @@ class PlanViewSet(
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
         plans_read(
-            reader=request.user,
+            reader=signed_in_user(request),
             plans=[plan],
             action="plans.retrieve",
             path=request.path,
@@ -202,9 +216,9 @@ class PlanViewSet(
         serializer = PlanCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         plan = plan_prescribe_by_ids(
-            prescriber=request.user, **serializer.validated_data
+            prescriber=signed_in_user(request), **serializer.validated_data
         )
-        fresh = plan_get(user=request.user, plan_id=plan.pk)
+        fresh = plan_get(user=signed_in_user(request), plan_id=plan.pk)
         return Response(PlanSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -213,8 +227,10 @@ class PlanViewSet(
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         items = changes.pop("items", [])
-        plan_update(plan=plan, actor=request.user, changes=changes, items=items)
-        fresh = plan_get(user=request.user, plan_id=plan.pk)
+        plan_update(
+            plan=plan, actor=signed_in_user(request), changes=changes, items=items
+        )
+        fresh = plan_get(user=signed_in_user(request), plan_id=plan.pk)
         return Response(PlanSerializer(fresh).data)
 
 
@@ -231,7 +247,7 @@ class ProgressView(APIView):
         query.is_valid(raise_exception=True)
         params: dict[str, Any] = query.validated_data
         progress = progress_read(
-            reader=request.user,
+            reader=signed_in_user(request),
             patient_id=params.get("patient"),
             date_from=params.get("from"),
             date_to=params.get("to"),

@@ -89,7 +89,7 @@ def _visible(user: User) -> QuerySet[Session]:
     """Every session row ``user`` may read, tombstones included (no query yet)."""
     if user.is_superuser:
         return Session.objects.all()
-    if user.role == User.Role.PATIENT:
+    if user.is_patient:
         return Session.objects.filter(patient=user)
     # Clinicians: their patients'; anyone else: patient_list() is empty.
     return Session.objects.filter(patient__in=patient_list(user=user))
@@ -101,7 +101,7 @@ def session_sync_revision(*, user: User, patient_id: Any = None) -> int | None:
     A patient reads their own; others name a patient with ``patient_id``. None when no
     single visible patient is meant (a clinician listing all their patients).
     """
-    if user.role == User.Role.PATIENT and not user.is_superuser:
+    if user.is_patient and not user.is_superuser:
         patients = User.objects.filter(pk=user.pk)
     elif patient_id is not None:
         patients = patient_list(user=user).filter(pk=patient_id)
@@ -176,7 +176,7 @@ def session_list(
         )
     else:
         patient_id = filterset.form.cleaned_data.get("patient")
-        is_patient = user.role == User.Role.PATIENT and not user.is_superuser
+        is_patient = user.is_patient and not user.is_superuser
         if not is_patient and patient_id is None:
             raise ValidationError(
                 {

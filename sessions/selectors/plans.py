@@ -50,7 +50,7 @@ def plan_visible(*, user: User | AnonymousUser) -> QuerySet[Plan]:
         return Plan.objects.all()
     if user.is_clinician:
         return Plan.objects.filter(patient__in=patient_list(user=user))
-    if user.role == User.Role.PATIENT:
+    if user.is_patient:
         return Plan.objects.filter(patient=user)
     return Plan.objects.none()
 

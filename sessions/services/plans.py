@@ -12,6 +12,7 @@ is final: any change to an ended plan raises ValidationError keyed by what was c
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,7 @@ ADJUSTABLE_PLAN_FIELDS = (
 )
 
 
-def can_prescribe(*, user: User, patient_id: object) -> bool:
+def can_prescribe(*, user: User, patient_id: uuid.UUID) -> bool:
     """Whether ``user`` may prescribe to / adjust plans of that patient (one query for clinicians).
 
     Admins (superusers) may for any patient; clinicians only for patients in their care.
@@ -166,7 +167,7 @@ def plan_prescribe(
     is written unless everything is valid.
     """
     if not can_prescribe(user=prescriber, patient_id=patient.pk) or (
-        patient.role != User.Role.PATIENT
+        not patient.is_patient
     ):
         # Same message whether the account exists, is not a patient or is someone
         # else's patient: the answer must not reveal who is registered.

@@ -67,7 +67,7 @@ def progress_read(
         patient = patient_get_for(user=reader, patient_id=patient_id)
         if patient is None:
             raise Http404
-    elif reader.role == User.Role.PATIENT:
+    elif reader.is_patient:
         if patient_id is not None and patient_id != reader.pk:
             raise Http404
         patient = reader

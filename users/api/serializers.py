@@ -38,7 +38,7 @@ from users.services import email_normalize
 # ---------------------------------------------------------------------------
 # Auth
 # ---------------------------------------------------------------------------
-class AccountSerializer(StrictTypesMixin, serializers.ModelSerializer):
+class AccountSerializer(StrictTypesMixin, serializers.ModelSerializer[User]):
     """An account: who is signed in, their display name and time zone."""
 
     class Meta:
@@ -69,7 +69,7 @@ class AccountSerializer(StrictTypesMixin, serializers.ModelSerializer):
         }
 
 
-class RegisterSerializer(StrictTypesMixin, serializers.Serializer):
+class RegisterSerializer(StrictTypesMixin, serializers.Serializer[Any]):
     """A new patient account. Any other field (e.g. `role`) is ignored."""
 
     email = serializers.EmailField(
@@ -116,7 +116,7 @@ class RegisterSerializer(StrictTypesMixin, serializers.Serializer):
         return values, errors
 
 
-class TokenPairSerializer(serializers.Serializer):
+class TokenPairSerializer(serializers.Serializer[Any]):
     """An access token and the refresh token to get the next one."""
 
     access = serializers.CharField(
@@ -210,7 +210,7 @@ class LogoutSerializer(StrictTypesMixin, TokenBlacklistSerializer):
 # ---------------------------------------------------------------------------
 # Me: password and the data export
 # ---------------------------------------------------------------------------
-class PasswordChangeSerializer(StrictTypesMixin, serializers.Serializer):
+class PasswordChangeSerializer(StrictTypesMixin, serializers.Serializer[Any]):
     current_password = serializers.CharField(
         write_only=True,
         max_length=1024,
@@ -227,7 +227,7 @@ class PasswordChangeSerializer(StrictTypesMixin, serializers.Serializer):
     )
 
 
-class ExportProfileSerializer(serializers.ModelSerializer):
+class ExportProfileSerializer(serializers.ModelSerializer[User]):
     class Meta:
         model = User
         fields = [
@@ -241,7 +241,7 @@ class ExportProfileSerializer(serializers.ModelSerializer):
         ]
 
 
-class ExportCareTeamMemberSerializer(serializers.ModelSerializer):
+class ExportCareTeamMemberSerializer(serializers.ModelSerializer[CareRelationship]):
     name = serializers.CharField(
         source="clinician.name", help_text="The clinician's name."
     )
@@ -254,13 +254,13 @@ class ExportCareTeamMemberSerializer(serializers.ModelSerializer):
         fields = ["name", "since"]
 
 
-class ExportExerciseRefSerializer(serializers.Serializer):
+class ExportExerciseRefSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(help_text="Exercise id.")
     slug = serializers.SlugField(help_text="Exercise slug.")
     name = serializers.CharField(help_text="Exercise name.")
 
 
-class ExportPlanItemSerializer(serializers.ModelSerializer):
+class ExportPlanItemSerializer(serializers.ModelSerializer[PlanItem]):
     exercise = ExportExerciseRefSerializer(help_text="The prescribed exercise.")
 
     class Meta:
@@ -283,7 +283,7 @@ class ExportPlanItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class ExportPlanSerializer(serializers.ModelSerializer):
+class ExportPlanSerializer(serializers.ModelSerializer[Plan]):
     prescribed_by = serializers.CharField(
         source="prescribed_by.name",
         allow_null=True,
@@ -317,13 +317,13 @@ class ExportPlanSerializer(serializers.ModelSerializer):
         ]
 
 
-class ExportSetSerializer(serializers.ModelSerializer):
+class ExportSetSerializer(serializers.ModelSerializer[SessionSet]):
     class Meta:
         model = SessionSet
         fields = ["order", "side", "reps", "seconds", "load", "completed"]
 
 
-class ExportSessionExerciseSerializer(serializers.ModelSerializer):
+class ExportSessionExerciseSerializer(serializers.ModelSerializer[SessionExercise]):
     exercise = ExportExerciseRefSerializer(help_text="The exercise performed.")
     sets = ExportSetSerializer(many=True, help_text="The sets, in order.")
 
@@ -340,7 +340,7 @@ class ExportSessionExerciseSerializer(serializers.ModelSerializer):
         ]
 
 
-class ExportSessionSerializer(serializers.ModelSerializer):
+class ExportSessionSerializer(serializers.ModelSerializer[Session]):
     exercises = ExportSessionExerciseSerializer(
         many=True, help_text="Exercises performed (empty for a deleted session)."
     )
@@ -373,7 +373,7 @@ class ExportSessionSerializer(serializers.ModelSerializer):
         }
 
 
-class ExportAccessLogEntrySerializer(serializers.ModelSerializer):
+class ExportAccessLogEntrySerializer(serializers.ModelSerializer[PatientAccessLog]):
     at = serializers.DateTimeField(source="created_at", help_text="When.")
     reader = serializers.CharField(
         source="actor.name",
@@ -387,7 +387,7 @@ class ExportAccessLogEntrySerializer(serializers.ModelSerializer):
         fields = ["at", "reader", "action", "path"]
 
 
-class ExportSerializer(serializers.Serializer):
+class ExportSerializer(serializers.Serializer[Any]):
     """Everything stored about the signed-in user."""
 
     format_version = serializers.SerializerMethodField(
@@ -417,13 +417,14 @@ class ExportSerializer(serializers.Serializer):
 class RoundedFloatField(serializers.FloatField):
     """A float rounded to two decimals (PostgreSQL averages come back as Decimal)."""
 
-    def to_representation(self, value: Any) -> float:
+    # FloatField renders a float; the stubs type every Field's representation as str.
+    def to_representation(self, value: Any) -> float:  # type: ignore[override]
         return round(float(value), 2)
 
 
 # Reads the annotations of sessions.progress.annotate_recent_activity and the
 # adherence_last_4_weeks attribute set by the view: no queries per row.
-class PatientSerializer(serializers.Serializer):
+class PatientSerializer(serializers.Serializer[Any]):
     """A patient in the caller's care with their recent activity at a glance."""
 
     id = serializers.UUIDField(

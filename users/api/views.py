@@ -31,6 +31,7 @@ from rest_framework_simplejwt.views import (
     TokenRefreshView,
 )
 
+from config.api.auth import signed_in_user
 from outcomes.selectors.alerts import open_alert_count_subquery
 from sessions.progress import adherence_recent, annotate_recent_activity
 from sessions.selectors.export import patient_export
@@ -38,7 +39,7 @@ from sessions.services.privacy import patient_erase
 from users.api.openapi import auth as auth_docs
 from users.api.openapi import me as me_docs
 from users.api.openapi.patients import patient_schema
-from users.api.permissions import IsClinicianOrAdmin, signed_in_user
+from users.api.permissions import IsClinicianOrAdmin
 from users.api.serializers import (
     AccountSerializer,
     ExportSerializer,
@@ -201,7 +202,8 @@ class MeView(GenericAPIView):
 class PasswordChangeView(RetryAfterMixin, APIView):
     """Change my password; every device (this one included) must log in again."""
 
-    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)
+    # api_settings imports the configured classes; the stubs type them as dotted paths.
+    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)  # type: ignore[arg-type]
     # Same budget as logins: the current password must not be guessable from here.
     throttle_scope = "auth"
 

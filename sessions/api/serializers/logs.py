@@ -58,7 +58,7 @@ def _check_not_future(value: dt.datetime) -> None:
         raise serializers.ValidationError(IN_FUTURE, code="in_future")
 
 
-class SessionSetInputSerializer(serializers.Serializer):
+class SessionSetInputSerializer(serializers.Serializer[Any]):
     side = serializers.ChoiceField(
         choices=SessionSet.Side.choices,
         default=SessionSet.Side.BOTH,
@@ -90,7 +90,7 @@ class SessionSetInputSerializer(serializers.Serializer):
     )
 
 
-class SessionExerciseInputSerializer(serializers.Serializer):
+class SessionExerciseInputSerializer(serializers.Serializer[Any]):
     exercise = serializers.UUIDField(
         help_text="Exercise id: a published exercise, or one of the session's plan."
     )
@@ -114,7 +114,8 @@ class SessionExerciseInputSerializer(serializers.Serializer):
         default="",
         help_text="The patient's notes on this exercise (at most 1000 characters).",
     )
-    sets = SessionSetInputSerializer(
+    # many=True builds a ListSerializer, which takes max_length; the stubs miss it.
+    sets = SessionSetInputSerializer(  # type: ignore[call-arg]
         many=True,
         max_length=MAX_SETS,
         default=list,
@@ -122,7 +123,7 @@ class SessionExerciseInputSerializer(serializers.Serializer):
     )
 
 
-class SessionFieldsSerializer(StrictTypesMixin, serializers.Serializer):
+class SessionFieldsSerializer(StrictTypesMixin, serializers.Serializer[Any]):
     """Fields shared by upload and edit; time rules in one place."""
 
     plan = serializers.UUIDField(
@@ -147,7 +148,8 @@ class SessionFieldsSerializer(StrictTypesMixin, serializers.Serializer):
         default="",
         help_text="The patient's notes (at most 2000 characters).",
     )
-    exercises = SessionExerciseInputSerializer(
+    # many=True builds a ListSerializer, which takes max_length; the stubs miss it.
+    exercises = SessionExerciseInputSerializer(  # type: ignore[call-arg]
         many=True,
         max_length=MAX_EXERCISES,
         default=list,
@@ -176,7 +178,7 @@ class SessionCreateSerializer(SessionFieldsSerializer):
         )
     )
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         return {"id": fields.pop("id"), **fields}  # id first, as clients write it
 
@@ -184,7 +186,7 @@ class SessionCreateSerializer(SessionFieldsSerializer):
 class SessionUpdateSerializer(SessionFieldsSerializer):
     """A partial edit: only the fields sent change; `exercises`, if sent, replaces them all."""
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         # Top level only: an omitted field stays as stored. Nested entries keep their
         # defaults, because `exercises` replaces the whole list. (DRF's partial=True
@@ -198,13 +200,13 @@ class SessionUpdateSerializer(SessionFieldsSerializer):
 # ---------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------
-class SessionExerciseRefSerializer(serializers.Serializer):
+class SessionExerciseRefSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(read_only=True, help_text="Exercise id.")
     slug = serializers.SlugField(read_only=True, help_text="Exercise slug.")
     name = serializers.CharField(read_only=True, help_text="Exercise name.")
 
 
-class SessionSetSerializer(serializers.Serializer):
+class SessionSetSerializer(serializers.Serializer[Any]):
     order = serializers.IntegerField(read_only=True, help_text="Position, from 0.")
     side = serializers.ChoiceField(
         choices=SessionSet.Side.choices, read_only=True, help_text="Side."
@@ -219,7 +221,7 @@ class SessionSetSerializer(serializers.Serializer):
     completed = serializers.BooleanField(read_only=True, help_text="Completed or not.")
 
 
-class SessionExerciseSerializer(serializers.Serializer):
+class SessionExerciseSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(read_only=True, help_text="Server id of this entry.")
     exercise = SessionExerciseRefSerializer(read_only=True, help_text="The exercise.")
     plan_item = serializers.IntegerField(
@@ -241,7 +243,7 @@ class SessionExerciseSerializer(serializers.Serializer):
     sets = SessionSetSerializer(many=True, read_only=True, help_text="Sets, in order.")
 
 
-class SessionSerializer(serializers.Serializer):
+class SessionSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(read_only=True, help_text="The app-generated id.")
     plan = serializers.UUIDField(
         source="plan_id", read_only=True, allow_null=True, help_text="Plan id or null."
@@ -278,7 +280,7 @@ class SessionSerializer(serializers.Serializer):
     )
 
 
-class SessionTombstoneSerializer(serializers.Serializer):
+class SessionTombstoneSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(read_only=True, help_text="The deleted session's id.")
     deleted = serializers.BooleanField(
         source="is_deleted", read_only=True, help_text="Always true: delete it locally."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from config.api.validation import StrictTypesMixin
@@ -12,7 +14,7 @@ from sessions.models import Plan
 # ---------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------
-class PlanExerciseInstructionSerializer(serializers.Serializer):
+class PlanExerciseInstructionSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(
         choices=ExerciseInstruction.Kind.choices,
         help_text="setup, step, cue (form cue), safety (safety note) or breathing.",
@@ -23,7 +25,7 @@ class PlanExerciseInstructionSerializer(serializers.Serializer):
     )
 
 
-class PlanExerciseMediaSerializer(serializers.Serializer):
+class PlanExerciseMediaSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(
         choices=ExerciseMedia.Kind.choices, help_text="image or video."
     )
@@ -35,12 +37,12 @@ class PlanExerciseMediaSerializer(serializers.Serializer):
     licence = serializers.CharField(help_text="Its licence; may be empty.")
 
 
-class PlanEquipmentSerializer(serializers.Serializer):
+class PlanEquipmentSerializer(serializers.Serializer[Any]):
     slug = serializers.SlugField(help_text="Stable identifier of the equipment.")
     name = serializers.CharField(help_text="Display name, e.g. Loop resistance band.")
 
 
-class PlanExerciseSerializer(serializers.Serializer):
+class PlanExerciseSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(help_text="Exercise id (use it in session logs).")
     slug = serializers.SlugField(help_text="Stable human-readable identifier.")
     name = serializers.CharField(help_text="Display name.")
@@ -63,7 +65,7 @@ class PlanExerciseSerializer(serializers.Serializer):
     equipment = PlanEquipmentSerializer(many=True, help_text="Equipment it needs.")
 
 
-class PlanItemSerializer(serializers.Serializer):
+class PlanItemSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(
         help_text="Plan item id (use it in session logs and adjustments)."
     )
@@ -107,13 +109,13 @@ class PlanItemSerializer(serializers.Serializer):
     )
 
 
-class PlanPrescriberSerializer(serializers.Serializer):
+class PlanPrescriberSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(help_text="The clinician's user id.")
     name = serializers.CharField(help_text="The clinician's name.")
 
 
 # Reads prescribed_by and items: plan_list / plan_get select and prefetch them.
-class PlanSerializer(serializers.Serializer):
+class PlanSerializer(serializers.Serializer[Any]):
     """A plan: its schedule and its own copy of the items, exercises expanded for offline use."""
 
     id = serializers.UUIDField(help_text="Plan id.")
@@ -163,7 +165,7 @@ class PlanSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------
 # Input
 # ---------------------------------------------------------------------------
-class PlanDosageInputSerializer(serializers.Serializer):
+class PlanDosageInputSerializer(serializers.Serializer[Any]):
     """Dosage tweaks; every field optional. An amount (reps, steps, seconds) replaces the others."""
 
     sets = serializers.IntegerField(
@@ -254,7 +256,7 @@ def _note_field() -> serializers.CharField:
     )
 
 
-class PlanCreateSerializer(StrictTypesMixin, serializers.Serializer):
+class PlanCreateSerializer(StrictTypesMixin, serializers.Serializer[Any]):
     patient = serializers.UUIDField(
         source="patient_id", help_text="User id of one of your patients."
     )
@@ -281,7 +283,8 @@ class PlanCreateSerializer(StrictTypesMixin, serializers.Serializer):
         "Sessions per week (1-21) on any days. Give this or days_of_week."
     )
     note = _note_field()
-    items = PlanItemOverrideSerializer(
+    # many=True builds a ListSerializer, which takes max_length; the stubs miss it.
+    items = PlanItemOverrideSerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
         max_length=100,
@@ -292,7 +295,7 @@ class PlanCreateSerializer(StrictTypesMixin, serializers.Serializer):
     )
 
 
-class PlanUpdateSerializer(StrictTypesMixin, serializers.Serializer):
+class PlanUpdateSerializer(StrictTypesMixin, serializers.Serializer[Any]):
     status = serializers.ChoiceField(
         choices=Plan.Status.choices,
         required=False,
@@ -304,7 +307,8 @@ class PlanUpdateSerializer(StrictTypesMixin, serializers.Serializer):
     days_of_week = _days_field("ISO weekdays, each once; replaces times_per_week.")
     times_per_week = _times_field("Sessions per week (1-21); replaces days_of_week.")
     note = _note_field()
-    items = PlanItemAdjustmentSerializer(
+    # many=True builds a ListSerializer, which takes max_length; the stubs miss it.
+    items = PlanItemAdjustmentSerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
         max_length=100,

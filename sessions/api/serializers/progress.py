@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from sessions.progress import Direction
 
 
-class ProgressQuerySerializer(serializers.Serializer):
+class ProgressQuerySerializer(serializers.Serializer[Any]):
     to = serializers.DateField(
         required=False,
         help_text="Last day (YYYY-MM-DD, the patient's local date); default today.",
@@ -16,7 +18,7 @@ class ProgressQuerySerializer(serializers.Serializer):
         required=False, help_text="The patient (required for clinicians and admins)."
     )
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         # "from" is a Python keyword, so it cannot be a class attribute.
         fields["from"] = serializers.DateField(
@@ -26,7 +28,7 @@ class ProgressQuerySerializer(serializers.Serializer):
         return fields
 
 
-class ProgressWeekSerializer(serializers.Serializer):
+class ProgressWeekSerializer(serializers.Serializer[Any]):
     week_start = serializers.DateField(
         help_text="Monday of the ISO week (patient's time zone)."
     )
@@ -62,7 +64,7 @@ class ProgressWeekSerializer(serializers.Serializer):
     )
 
 
-class ProgressTrendSerializer(serializers.Serializer):
+class ProgressTrendSerializer(serializers.Serializer[Any]):
     pain_after_change_per_week = serializers.FloatField(
         allow_null=True,
         help_text=(
@@ -76,7 +78,7 @@ class ProgressTrendSerializer(serializers.Serializer):
     )
 
 
-class ProgressSummarySerializer(serializers.Serializer):
+class ProgressSummarySerializer(serializers.Serializer[Any]):
     sessions_done = serializers.IntegerField(help_text="Sessions logged in the range.")
     sessions_scheduled = serializers.IntegerField(
         help_text="Sessions scheduled in the range (sum of the weeks)."
@@ -96,7 +98,7 @@ class ProgressSummarySerializer(serializers.Serializer):
 
 # Reads outcomes.selectors.proms.MeasureProgress (composed by the view: sessions'
 # domain knows nothing of outcomes).
-class ProgressMeasureSerializer(serializers.Serializer):
+class ProgressMeasureSerializer(serializers.Serializer[Any]):
     questionnaire = serializers.UUIDField(
         source="questionnaire.id", help_text="Questionnaire id."
     )
@@ -139,7 +141,7 @@ class ProgressMeasureSerializer(serializers.Serializer):
     )
 
 
-class ProgressSerializer(serializers.Serializer):
+class ProgressSerializer(serializers.Serializer[Any]):
     patient = serializers.UUIDField(source="patient_id", help_text="The patient.")
     timezone = serializers.CharField(
         help_text="The patient's time zone the weeks are computed in."
@@ -156,7 +158,7 @@ class ProgressSerializer(serializers.Serializer):
         "baseline, latest score and change, flagged at the instrument's MCID.",
     )
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         fields["from"] = serializers.DateField(
             source="date_from", help_text="First day of the range."
