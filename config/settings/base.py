@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import django_stubs_ext
 
@@ -219,7 +220,7 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
 }
 
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Rehabit API",
     "DESCRIPTION": (BASE_DIR / "docs" / "api-description.md").read_text(
         encoding="utf-8"

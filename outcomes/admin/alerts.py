@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from common.admin import staff_user
 from outcomes.admin.base import PatientScopedAdmin
 from outcomes.models import Alert, AlertStatus, ClinicianAlertSettings
 from outcomes.selectors.alerts import alert_visible
@@ -50,7 +51,7 @@ class AlertAdmin(PatientScopedAdmin):
         "resolved_by",
         "note",
     ]
-    readonly_fields = [name for name in fields if name != "note"]
+    readonly_fields = [str(name) for name in fields if name != "note"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Alert]:
         return alert_visible(user=request.user).select_related(
@@ -84,7 +85,7 @@ class AlertAdmin(PatientScopedAdmin):
 
 
 @admin.register(ClinicianAlertSettings)
-class ClinicianAlertSettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ClinicianAlertSettingsAdmin(admin.ModelAdmin[ClinicianAlertSettings]):
     """A clinician's own settings (admins see everyone's)."""
 
     list_display = ["clinician", "daily_digest", "updated_at"]
@@ -103,5 +104,5 @@ class ClinicianAlertSettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self, request: HttpRequest, obj: ClinicianAlertSettings, form: Any, change: bool
     ) -> None:
         if not request.user.is_superuser:
-            obj.clinician_id = request.user.pk
+            obj.clinician_id = staff_user(request).pk
         super().save_model(request, obj, form, change)

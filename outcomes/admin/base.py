@@ -22,7 +22,7 @@ class _LoggedChangeList(ChangeList):
         self.model_admin.rows_loaded(request, self.result_list)  # type: ignore[attr-defined]
 
 
-class PatientScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PatientScopedAdmin(admin.ModelAdmin[Any]):
     """Others' patients' rows answer 404; every read of a patient's row is logged."""
 
     resource: ClassVar[str] = ""

@@ -14,7 +14,7 @@ from outcomes.selectors.proms import response_visible
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class QuestionnaireAdmin(admin.ModelAdmin[Questionnaire]):
     """Read-only: instruments are loaded with ``manage.py load_questionnaires``."""
 
     list_display = ["title", "version", "name", "status"]
@@ -49,7 +49,7 @@ class QuestionnaireResponseAdmin(PatientScopedAdmin):
     list_filter = ["questionnaire"]
     search_fields = ["patient__name", "patient__email"]
     list_select_related = ["patient", "questionnaire"]
-    readonly_fields = [
+    fields = (
         "patient",
         "questionnaire",
         "assignment",
@@ -57,8 +57,8 @@ class QuestionnaireResponseAdmin(PatientScopedAdmin):
         "items",
         "score",
         "created_at",
-    ]
-    fields = readonly_fields
+    )
+    readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[QuestionnaireResponse]:
         return response_visible(user=request.user).select_related(

@@ -168,7 +168,8 @@ class QuestionnaireResponseCreateSerializer(StrictTypesMixin, serializers.Serial
     authored = serializers.DateTimeField(
         help_text="When the patient answered (ISO 8601 with offset)."
     )
-    item = ResponseItemSerializer(
+    # many=True builds a ListSerializer, which takes max_length; the stubs miss it.
+    item = ResponseItemSerializer(  # type: ignore[call-arg]
         many=True, max_length=MAX_ITEMS, help_text="The answers (FHIR item)."
     )
 
