@@ -38,6 +38,7 @@ LOCAL_APPS = [
     "users.apps.UsersConfig",
     "exercises.apps.ExercisesConfig",
     "sessions.apps.TrainingSessionsConfig",
+    "integrations.apps.IntegrationsConfig",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -313,3 +314,32 @@ CELERY_TIMEZONE = "UTC"
 # Periodic tasks: name -> {"task": dotted path, "schedule": seconds or crontab}. The
 # features that need them add their entries (alerts, digests, webhook sweeps).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# ---------------------------------------------------------------------------
+# Integrations: signed webhooks and FHIR (integrations/, docs/integrations.md)
+# ---------------------------------------------------------------------------
+# Absolute links in webhook payloads and FHIR bundles start with this.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Outbound policy: https only and public addresses only, unless these allow more.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
+    "WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False
+)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+WEBHOOK_RESPONSE_EXCERPT_BYTES = 1024
+# Retries: base x 3^n seconds (+-25 % jitter), at most the max, for the window (a day).
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=5.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
+WEBHOOK_RETRY_WINDOW_SECONDS = env.int("WEBHOOK_RETRY_WINDOW_SECONDS", default=86400)
+# A claimed message whose worker died is due again after this (> both timeouts).
+WEBHOOK_LEASE_SECONDS = env.float("WEBHOOK_LEASE_SECONDS", default=60.0)
+# Retries due sooner than this are queued with a countdown; later ones by the sweep.
+WEBHOOK_COUNTDOWN_MAX_SECONDS = env.float(
+    "WEBHOOK_COUNTDOWN_MAX_SECONDS", default=300.0
+)
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["integrations.webhooks_sweep"] = {
+    "task": "integrations.webhooks_sweep",
+    "schedule": WEBHOOK_SWEEP_SECONDS,
+}
