@@ -22,5 +22,5 @@ def webhooks_sweep() -> int:
     """Hand every due message to the workers (beat runs this every minute)."""
     due = services.messages_due()
     for message_id in due:
-        webhook_deliver.apply_async(args=[str(message_id)], retry=False)
+        webhook_deliver.apply_async(args=(str(message_id),), retry=False)
     return len(due)

@@ -27,7 +27,7 @@ SECRET_SHOWN_ONCE = (
 )
 
 
-class WebhookEndpointForm(forms.ModelForm):
+class WebhookEndpointForm(forms.ModelForm):  # type: ignore[type-arg]
     url = forms.URLField(
         label="URL",
         max_length=500,
@@ -59,7 +59,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = WebhookEndpointForm
     list_display = ["__str__", "url", "owner", "is_active", "disabled_at", "created_at"]
     list_filter = ["is_active"]
@@ -122,7 +122,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         self.message_user(request, "Disabled.", messages.SUCCESS)
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(admin.TabularInline):  # type: ignore[type-arg]
     model = WebhookAttempt
     extra = 0
     can_delete = False
@@ -135,7 +135,7 @@ class WebhookAttemptInline(admin.TabularInline):
         "response_excerpt",
         "error",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -145,7 +145,7 @@ class WebhookAttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookMessage)
-class WebhookMessageAdmin(admin.ModelAdmin):
+class WebhookMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "webhook_id",
         "event_type",
@@ -174,7 +174,7 @@ class WebhookMessageAdmin(admin.ModelAdmin):
         "delivered_at",
         "payload",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
     @admin.display(description="payload")
     def payload(self, obj: WebhookMessage) -> str:

@@ -188,7 +188,7 @@ def _enqueue(message_id: UUID | str, countdown: float | None = None) -> None:
 
     try:
         webhook_deliver.apply_async(
-            args=[str(message_id)], countdown=countdown, retry=False
+            args=(str(message_id),), countdown=countdown or 0, retry=False
         )
     except Exception:  # the outbox row is the source of truth: log, sweep later
         logger.warning("webhook enqueue failed; the sweep will retry", exc_info=True)
@@ -238,8 +238,9 @@ def messages_due(*, limit: int = 500) -> list[UUID]:
 # ---------------------------------------------------------------------------
 def retry_delay(attempts: int) -> float:
     """Seconds before attempt ``attempts + 1``: base x 3^(n-1), capped, +-25 % jitter."""
-    base = settings.WEBHOOK_RETRY_BASE_SECONDS * 3 ** max(attempts - 1, 0)
-    return min(base, settings.WEBHOOK_RETRY_MAX_SECONDS) * random.uniform(0.75, 1.25)
+    base = float(settings.WEBHOOK_RETRY_BASE_SECONDS) * 3.0 ** max(attempts - 1, 0)
+    ceiling = float(settings.WEBHOOK_RETRY_MAX_SECONDS)
+    return min(base, ceiling) * random.uniform(0.75, 1.25)
 
 
 def sign(*, secret: str, webhook_id: str, at: dt.datetime, body: str) -> dict[str, str]:
