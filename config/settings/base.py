@@ -339,6 +339,10 @@ WEBHOOK_COUNTDOWN_MAX_SECONDS = env.float(
     "WEBHOOK_COUNTDOWN_MAX_SECONDS", default=300.0
 )
 WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60.0)
+# FHIR reads (integrations/fhir): their own rate per user, besides the API's.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["fhir"] = env(
+    "API_THROTTLE_FHIR", default="300/min"
+)
 CELERY_BEAT_SCHEDULE["integrations.webhooks_sweep"] = {
     "task": "integrations.webhooks_sweep",
     "schedule": WEBHOOK_SWEEP_SECONDS,

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.integrations.fhir_world import FhirWorld, build_world
 from tests.integrations.receiver import Receiver, running_receiver
 
 
@@ -11,3 +12,8 @@ from tests.integrations.receiver import Receiver, running_receiver
 def receiver() -> Iterator[Receiver]:
     with running_receiver() as running:
         yield running
+
+
+@pytest.fixture
+def fw(db) -> FhirWorld:
+    return build_world()
