@@ -42,7 +42,7 @@ class SearchError(ValueError):
 class Search:
     count: int = DEFAULT_COUNT
     offset: int = 0
-    patient: str | None = None
+    patient: uuid.UUID | None = None
     last_updated: list[tuple[str, dt.datetime, dt.datetime]] = field(
         default_factory=list
     )
@@ -92,10 +92,10 @@ def _instant_range(value: str) -> tuple[str, dt.datetime, dt.datetime]:
     raise SearchError(BAD_DATE.format(value=value))
 
 
-def _patient(value: str) -> str:
+def _patient(value: str) -> uuid.UUID:
     pk = value.removeprefix("Patient/")
     try:
-        return str(uuid.UUID(pk))
+        return uuid.UUID(pk)
     except ValueError:
         raise SearchError(BAD_PATIENT.format(value=value)) from None
 

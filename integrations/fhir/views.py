@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from integrations.fhir import mapping, search
 from integrations.fhir.capability import capability_statement
 from integrations.fhir.resources import RESOURCE_TYPES, Gone, ResourceType
+from users.models import User
 from users.services import access_log_record_many
 
 FHIR_JSON = "application/fhir+json"
@@ -97,7 +98,7 @@ class FHIRView(APIView):
     ) -> tuple[BaseRenderer, str]:
         wanted = request.query_params.get("_format")
         if wanted is None or force:
-            return super().perform_content_negotiation(request, force)  # type: ignore[no-any-return]
+            return super().perform_content_negotiation(request, force)
         if wanted not in JSON_FORMATS:
             raise exceptions.NotAcceptable(f"_format {wanted!r}: only JSON is served.")
         return FHIRJSONRenderer(), FHIR_JSON
@@ -107,10 +108,16 @@ class FHIRView(APIView):
             raise exceptions.NotFound(UNKNOWN_TYPE.format(name=name))
         return RESOURCE_TYPES[name]
 
+    def caller(self) -> User:
+        """The signed-in user (IsAuthenticated ran before the handler)."""
+        user = self.request.user
+        assert isinstance(user, User)
+        return user
+
     def log(self, resource: ResourceType, patient_ids: list[Any], action: str) -> None:
         if resource.logged and patient_ids:
             access_log_record_many(
-                actor=self.request.user,
+                actor=self.caller(),
                 patient_ids=patient_ids,
                 action=f"fhir.{resource.name}.{action}",
                 path=self.request.get_full_path(),
@@ -129,7 +136,7 @@ class ReadView(FHIRView):
     def get(self, request: Request, resource_type: str, pk: str) -> Response:
         resource = self.resource_type(resource_type)
         try:
-            found = resource.read(request.user, pk)  # type: ignore[arg-type]
+            found = resource.read(self.caller(), pk)
         except Gone:
             raise ResourceGone(DELETED.format(name=resource.name, pk=pk)) from None
         if found is None:
@@ -149,7 +156,7 @@ class SearchView(FHIRView):
             )
         except search.SearchError as exc:
             raise exceptions.ValidationError(str(exc)) from None
-        page = resource.search(request.user, query)  # type: ignore[arg-type]
+        page = resource.search(self.caller(), query)
         self.log(resource, page.patient_ids, "search")
         base = request.build_absolute_uri(f"/fhir/r4/{resource.name}")
         return Response(_bundle(base, resource.name, query, page))
