@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-
 if TYPE_CHECKING:
     from sessions.models import Plan, PlanItem, Session
     from users.models import User
@@ -24,8 +22,12 @@ UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
 
+# Rehabit's own code systems: one canonical URI for every deployment (not a live URL).
+REHABIT_CODE_SYSTEMS = "https://rehabit.dev/fhir/CodeSystem/"
+
+
 def rehabit_system(name: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/fhir/CodeSystem/{name}"
+    return f"{REHABIT_CODE_SYSTEMS}{name}"
 
 
 PAIN_CODE = "72514-3"
