@@ -17,9 +17,9 @@ from users.selectors import patient_list
 
 def fhir_patients(*, user: User) -> QuerySet[User]:
     """The patients ``user`` may read: themself (a patient), theirs, or all (admins)."""
-    if user.role == User.Role.PATIENT and not user.is_superuser:
-        return User.objects.filter(pk=user.pk, is_active=True)
-    return patient_list(user=user)
+    if user.is_superuser or user.is_clinician:
+        return patient_list(user=user)
+    return User.objects.filter(pk=user.pk, is_active=True, role=User.Role.PATIENT)
 
 
 def fhir_practitioners(*, user: User) -> QuerySet[User]:

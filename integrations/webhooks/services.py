@@ -65,7 +65,7 @@ def endpoint_validate(*, endpoint: WebhookEndpoint) -> None:
     except transport.DeliveryRefused as exc:
         raise ValidationError({"url": str(exc)}) from exc
     owner = endpoint.owner
-    if not (owner.is_superuser or owner.role == User.Role.CLINICIAN):
+    if not (owner.is_superuser or owner.is_clinician):
         raise ValidationError({"owner": OWNER_ROLE})
 
 
