@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 import redis
-from django.db import connection
 
 from config.celery import app as celery_app
 from tests.e2e.conftest import restore_clinicians_group
 from tests.integrations.receiver import Receiver, running_receiver
+from tests.resilience.live import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("LIVE_CELERY_REDIS_URL", "redis://127.0.0.1:6379/4")
@@ -50,16 +50,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.django_db(transaction=True))
             if not LIVE_ENABLED:
                 item.add_marker(pytest.mark.skip(reason="live: run with `make live`"))
-
-
-def database_url() -> str:
-    """The test database (pytest-django's), as a URL for the worker process."""
-    db = connection.settings_dict
-    credentials = db["USER"] or ""
-    if db["PASSWORD"]:
-        credentials += f":{db['PASSWORD']}"
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{credentials}@{host}/{db['NAME']}"
 
 
 def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
