@@ -211,17 +211,40 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(
     ]
 
 
-def test_the_backoff_grows_to_the_cap_and_spans_about_a_day(settings):
-    delays = [services.retry_delay(n) for n in range(1, 13)]
-    assert delays[1] > delays[0] * 2
-    assert delays[4] > delays[3] * 2
-    assert max(delays) <= settings.WEBHOOK_RETRY_MAX_SECONDS * 1.25
-    # The attempts that fit in the window: about a dozen over about a day.
+def _schedule(factor: float, monkeypatch: Any) -> list[float]:
+    monkeypatch.setattr(services.random, "uniform", lambda low, high: factor)
+    return [services.retry_delay(n) for n in range(1, 15)]
+
+
+def test_the_backoff_grows_by_three_to_a_cap_with_jitter(monkeypatch):
+    assert _schedule(1.0, monkeypatch)[:10] == [
+        5,
+        15,
+        45,
+        135,
+        405,
+        1215,
+        3645,
+        10935,
+        21600,
+        21600,
+    ]
+    monkeypatch.undo()
+    for n in range(1, 12):
+        delay = services.retry_delay(n)
+        exact = min(5 * 3 ** (n - 1), 21600)
+        assert exact * 0.75 <= delay <= exact * 1.25
+
+
+@pytest.mark.parametrize("factor", [0.75, 1.0, 1.25])
+def test_the_retries_span_about_a_day(factor, monkeypatch):
     elapsed, attempts = 0.0, 1
-    while elapsed + services.retry_delay(attempts) <= 86400:
-        elapsed += services.retry_delay(attempts)
+    for delay in _schedule(factor, monkeypatch):
+        if elapsed + delay > 86400:
+            break
+        elapsed += delay
         attempts += 1
-    assert 9 <= attempts <= 14
+    assert 10 <= attempts <= 15
     assert elapsed > 18 * 3600
 
 
