@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from common.admin import ReadOnlyAdminMixin
 from integrations.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from integrations.webhooks import services
 from integrations.webhooks.events import EVENT_TYPES
@@ -122,10 +123,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self.message_user(request, "Disabled.", messages.SUCCESS)
 
 
-class WebhookAttemptInline(admin.TabularInline):  # type: ignore[type-arg]
+class WebhookAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = WebhookAttempt
     extra = 0
-    can_delete = False
     fields = [
         "number",
         "started_at",
@@ -136,12 +136,6 @@ class WebhookAttemptInline(admin.TabularInline):  # type: ignore[type-arg]
         "error",
     ]
     readonly_fields = fields  # type: ignore[assignment]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(WebhookMessage)
