@@ -34,10 +34,12 @@ LIVE_ENABLED = os.environ.get("REHABIT_LIVE_TESTS") == "1"
 WORKER_ENV = {
     "WEBHOOK_RETRY_BASE_SECONDS": "0.3",
     "WEBHOOK_RETRY_MAX_SECONDS": "1",
-    "WEBHOOK_LEASE_SECONDS": "4",
+    # Longer than the read timeout (a hung receiver is cut off before the lease ends).
+    "WEBHOOK_LEASE_SECONDS": "12",
     "WEBHOOK_SWEEP_SECONDS": "1",
     "WEBHOOK_CONNECT_TIMEOUT": "2",
-    "WEBHOOK_READ_TIMEOUT": "3",
+    # Long enough that the killed worker's request is still waiting when it dies.
+    "WEBHOOK_READ_TIMEOUT": "10",
 }
 READY_TIMEOUT = 45.0
 

@@ -117,7 +117,9 @@ def test_a_worker_killed_mid_delivery_loses_nothing(worker, receiver):
     wait_for(receiver.arrived.is_set, 20, f"the first request\n{worker.log_tail()}")
     worker.kill()
     receiver.release.set()
-    assert not delivered()
+    attempts = list(WebhookAttempt.objects.values_list("outcome", "error"))
+    assert not delivered(), attempts
+    assert attempts == [(WebhookAttempt.Outcome.IN_FLIGHT, "")]
 
     worker.start()
     wait_for(delivered, 30, f"the delivery after the restart\n{worker.log_tail()}")
