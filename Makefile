@@ -76,3 +76,9 @@ fuzz: install ## contract fuzzing: schemathesis against gunicorn on a fresh Post
 
 clean: ## remove the virtualenv, the SQLite database and collected static files
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+.PHONY: live
+
+live: install ## live webhook tests: a real Celery worker, Redis (DB 4) and a receiver on loopback (PostgreSQL)
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make live needs DATABASE_URL=postgres://..." >&2; exit 2;; esac
+	REHABIT_LIVE_TESTS=1 $(VENV)/bin/pytest tests/live -p no:xdist

@@ -8,6 +8,7 @@ from config.api.views import SchemaView, api_not_found
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api.urls")),
+    path("fhir/r4/", include("integrations.fhir.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path(
         "api/docs/",

@@ -1596,3 +1596,154 @@ def test_a_deactivated_accounts_access_token_is_refused(world, principal):
 
     assert response.status_code == 401
     assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+
+
+# ---------------------------------------------------------------------------
+# FHIR R4 (/fhir/r4/, integrations.fhir): not OpenAPI operations, the same rules
+# ---------------------------------------------------------------------------
+FHIR = "/fhir/r4"
+
+
+@dataclass(frozen=True)
+class FhirCase:
+    path: str  # a FHIR path; {id} is replaced by the target's id
+    expected: dict[str, int]
+    target: str | None = None
+    listed: dict[str, set[str]] | None = None  # principal -> world keys in the Bundle
+
+    @property
+    def id(self) -> str:
+        return f"GET {self.path} [{self.target or 'search'}]"
+
+
+def _fhir_read(resource: str, target: str, expected: dict[str, int]) -> FhirCase:
+    return FhirCase(f"{FHIR}/{resource}/{{id}}", expected, target=target)
+
+
+A_ONLY = row(401, 200, 404, 200, 404, 200)
+B_ONLY = row(401, 404, 200, 404, 404, 200)
+NOBODY = row(401, 404, 404, 404, 404, 404)
+FHIR_CASES = [
+    FhirCase(f"{FHIR}/metadata", every(200)),
+    _fhir_read("Patient", "patient_a", A_ONLY),
+    _fhir_read("Patient", "patient_b", B_ONLY),
+    _fhir_read("Patient", "clinician_a", NOBODY),
+    _fhir_read("Practitioner", "clinician_a", row(401, 200, 404, 200, 404, 200)),
+    _fhir_read("Practitioner", "clinician_none", row(401, 404, 404, 404, 200, 200)),
+    _fhir_read("Practitioner", "patient_a", NOBODY),
+    _fhir_read("CarePlan", "plan_a", A_ONLY),
+    _fhir_read("CarePlan", "plan_b", B_ONLY),
+    _fhir_read("CarePlan", "missing", NOBODY),
+    _fhir_read("ServiceRequest", "item_a", A_ONLY),
+    _fhir_read("ServiceRequest", "item_b", B_ONLY),
+    _fhir_read("Observation", "session_a", A_ONLY),
+    _fhir_read("Observation", "session_b", B_ONLY),
+    _fhir_read("Observation", "tombstone_a", row(401, 410, 404, 410, 404, 410)),
+    _fhir_read("Observation", "missing", NOBODY),
+    FhirCase(
+        f"{FHIR}/Patient",
+        authenticated(200),
+        listed=row(
+            None,
+            {"patient_a"},
+            {"patient_b"},
+            {"patient_a"},
+            set(),
+            {"patient_a", "patient_b"},
+        ),
+    ),
+    FhirCase(
+        f"{FHIR}/CarePlan",
+        authenticated(200),
+        listed=row(
+            None, {"plan_a"}, {"plan_b"}, {"plan_a"}, set(), {"plan_a", "plan_b"}
+        ),
+    ),
+    FhirCase(
+        f"{FHIR}/ServiceRequest",
+        authenticated(200),
+        listed=row(
+            None, {"item_a"}, {"item_b"}, {"item_a"}, set(), {"item_a", "item_b"}
+        ),
+    ),
+    FhirCase(
+        f"{FHIR}/Observation?code=http://loinc.org|73985-4",
+        authenticated(200),
+        listed=row(
+            None,
+            {"session_a"},
+            {"session_b"},
+            {"session_a"},
+            set(),
+            {"session_a", "session_b"},
+        ),
+    ),
+    FhirCase(
+        # Naming someone else's patient finds nothing (as ?patient= does in the API).
+        f"{FHIR}/Observation?patient={{id}}",
+        authenticated(200),
+        target="patient_b",
+        listed=row(None, set(), {"session_b"}, set(), set(), {"session_b"}),
+    ),
+    FhirCase(
+        f"{FHIR}/Practitioner",
+        authenticated(200),
+        listed=row(
+            None,
+            {"clinician_a"},
+            set(),
+            {"clinician_a"},
+            {"clinician_none"},
+            {"clinician_a", "clinician_none"},
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("case", FHIR_CASES, ids=[case.id for case in FHIR_CASES])
+def test_fhir_matrix(world, case, principal):
+    path = (
+        case.path.replace("{id}", world.pk(case.target)) if case.target else case.path
+    )
+    before = fingerprint()
+
+    response = world.client(principal).get(path)
+
+    assert response.status_code == case.expected[principal], response.content
+    assert response["Content-Type"] == "application/fhir+json"
+    assert fingerprint() == before, "a FHIR read changed data"
+    body = response.json()
+    if response.status_code >= 400:
+        assert body["resourceType"] == "OperationOutcome"
+        if response.status_code == 401:
+            assert response["WWW-Authenticate"].startswith("Bearer")
+        return
+    if case.listed is not None:
+        expected = {world.pk(key) for key in case.listed[principal]}
+        found = {entry["resource"]["id"] for entry in body["entry"]}
+        # Observation ids of a session are its id (and "<id>-pain-..."): the session's.
+        found = {pk[:36] for pk in found}
+        if "Practitioner" in path:
+            # B's clinician is not a principal: look at the principals' ids only.
+            found &= {world.pk("clinician_a"), world.pk("clinician_none")}
+        assert found == expected
+
+
+def test_every_fhir_interaction_is_in_the_matrix():
+    from integrations.fhir.resources import RESOURCE_TYPES
+
+    covered = {case.path.split("?")[0] for case in FHIR_CASES}
+    served = {f"{FHIR}/metadata"}
+    for name in RESOURCE_TYPES:
+        served |= {f"{FHIR}/{name}", f"{FHIR}/{name}/{{id}}"}
+    assert served == covered
+    for name in RESOURCE_TYPES:
+        hidden = [
+            case
+            for case in FHIR_CASES
+            if case.path == f"{FHIR}/{name}/{{id}}"
+            and case.target != "missing"
+            and case.expected["patient_a"] == 404
+        ]
+        assert hidden, f"{name} is never read on an object hidden from patient A"

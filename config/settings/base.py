@@ -46,6 +46,7 @@ LOCAL_APPS = [
     "exercises.apps.ExercisesConfig",
     "sessions.apps.TrainingSessionsConfig",
     "outcomes.apps.OutcomesConfig",
+    "integrations.apps.IntegrationsConfig",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -372,3 +373,36 @@ SPECTACULAR_SETTINGS["TAGS"] += [
         "description": "The patient's day and a secret iCalendar feed of the schedule.",
     },
 ]
+
+# ---------------------------------------------------------------------------
+# Integrations: signed webhooks and FHIR (integrations/, docs/integrations.md)
+# ---------------------------------------------------------------------------
+# Absolute links in webhook payloads and FHIR bundles start with this.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Outbound policy: https only and public addresses only, unless these allow more.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
+    "WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False
+)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+WEBHOOK_RESPONSE_EXCERPT_BYTES = 1024
+# Retries: base x 3^n seconds (+-25 % jitter), at most the max, for the window (a day).
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=5.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
+WEBHOOK_RETRY_WINDOW_SECONDS = env.int("WEBHOOK_RETRY_WINDOW_SECONDS", default=86400)
+# A claimed message whose worker died is due again after this (> both timeouts).
+WEBHOOK_LEASE_SECONDS = env.float("WEBHOOK_LEASE_SECONDS", default=60.0)
+# Retries due sooner than this are queued with a countdown; later ones by the sweep.
+WEBHOOK_COUNTDOWN_MAX_SECONDS = env.float(
+    "WEBHOOK_COUNTDOWN_MAX_SECONDS", default=300.0
+)
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60.0)
+# FHIR reads (integrations/fhir): their own rate per user, besides the API's.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["fhir"] = env(
+    "API_THROTTLE_FHIR", default="300/min"
+)
+CELERY_BEAT_SCHEDULE["integrations.webhooks_sweep"] = {
+    "task": "integrations.webhooks_sweep",
+    "schedule": WEBHOOK_SWEEP_SECONDS,
+}

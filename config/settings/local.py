@@ -16,3 +16,9 @@ WHITENOISE_AUTOREFRESH = True
 # Human-readable log lines in a terminal (DJANGO_LOG_FORMAT=json to see production's).
 LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="console")
 LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)  # noqa: F405
+
+# Webhooks to a receiver on this machine (http://127.0.0.1:...) are allowed here.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=True)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
+    "WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=True
+)

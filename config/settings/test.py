@@ -20,3 +20,7 @@ LOGGING = build_logging("console", "WARNING", quiet=True)
 # Unit tests run tasks in the calling thread; tests/live drives a real worker and Redis.
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Webhook tests deliver to receivers on 127.0.0.1 over plain http.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
