@@ -1,4 +1,5 @@
-"""Request guards that run before any view: the body size cap."""
+"""Request guards and response rules around every view: body size cap, no caching of
+personal data."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from config.api.exceptions import PROBLEM_CONTENT_TYPE, problem
 
@@ -42,3 +44,27 @@ class BodySizeLimitMiddleware:
                 json.dumps(body), status=413, content_type=PROBLEM_CONTENT_TYPE
             )
         return self.get_response(request)
+
+
+class PrivateNoStoreMiddleware:
+    """Authenticated API answers carry ``Cache-Control: no-store`` (one rule, every view).
+
+    What a signed-in caller reads is theirs (profile, export, sessions, plans, progress,
+    patients) or staff-only content: no browser, proxy or app HTTP cache may keep a copy.
+    ETags still work for ``If-Match`` and for clients that send ``If-None-Match``
+    themselves. Anonymous answers (the public library) keep their own caching.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/api/"):
+            return response
+        # DRF puts the user its authenticators found (token or session) on the request.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store"
+            patch_vary_headers(response, ("Authorization", "Cookie"))
+        return response

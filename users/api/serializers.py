@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_ip_address, get_cool_off
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.db import transaction
 from rest_framework import exceptions, serializers
@@ -30,7 +30,8 @@ from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
 from sessions.selectors.export import (
     PatientExport,  # runtime: the schema reads the hint
 )
-from users.api.throttling import FALLBACK_RETRY_AFTER, LoginLockedOut
+from users.api.throttling import LoginLockedOut
+from users.lockout import login_retry_after
 from users.models import CareRelationship, PatientAccessLog, User
 from users.services import email_normalize
 
@@ -156,10 +157,7 @@ class LoginSerializer(StrictTypesMixin, TokenObtainPairSerializer):
             # authenticate() returned None: wrong credentials, or axes refused a locked
             # out pair (then it flagged the request, even with the right password).
             if getattr(request, "axes_locked_out", False):
-                cool_off = get_cool_off(request)
-                raise LoginLockedOut(
-                    wait=cool_off.total_seconds() if cool_off else FALLBACK_RETRY_AFTER
-                ) from None
+                raise LoginLockedOut(wait=login_retry_after(request)) from None
             raise
         if settings.AXES_RESET_ON_SUCCESS:
             # What axes does on user_logged_in, which a token login does not send (the
