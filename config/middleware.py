@@ -4,7 +4,9 @@ personal data."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -68,3 +70,39 @@ class PrivateNoStoreMiddleware:
             response["Cache-Control"] = "no-store"
             patch_vary_headers(response, ("Authorization", "Cookie"))
         return response
+
+
+# Session key holding when the session was last seen (Unix seconds).
+SESSION_SEEN_KEY = "_seen_at"
+# At most one session write per this many seconds: idle expiry is exact to a minute.
+SESSION_TOUCH_SECONDS = 60
+
+
+def session_seen_stamp(
+    sender: Any, request: HttpRequest, user: Any, **kwargs: Any
+) -> None:
+    """user_logged_in receiver: a new session starts as just seen."""
+    request.session[SESSION_SEEN_KEY] = int(time.time())
+
+
+class SessionIdleMiddleware:
+    """Admin sessions expire after SESSION_COOKIE_AGE without a request (idle timeout).
+
+    Saving the session pushes its expiry forward by SESSION_COOKIE_AGE; doing it on
+    every request (SESSION_SAVE_EVERY_REQUEST) would add a write to each admin page, so
+    a session is saved only when it was last seen a minute ago or more.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            session = request.session  # type: ignore[attr-defined]
+            seen = session.get(SESSION_SEEN_KEY)
+            now = int(time.time())
+            if session.get("_auth_user_id") and (
+                not isinstance(seen, int) or now - seen >= SESSION_TOUCH_SECONDS
+            ):
+                session[SESSION_SEEN_KEY] = now
+        return self.get_response(request)

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "config.middleware.BodySizeLimitMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Idle expiry of admin sessions: a request pushes the expiry forward.
+    "config.middleware.SessionIdleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Cache-Control: no-store on every authenticated API answer (personal data).
     "config.middleware.PrivateNoStoreMiddleware",
@@ -147,9 +149,9 @@ IPWARE_META_PRECEDENCE_ORDER = (
 IPWARE_META_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 
 # Admin sessions (database sessions; the API uses tokens) end after this much idle
-# time: every request pushes the expiry forward (ASVS 3.3.2).
+# time: requests push the expiry forward (config.middleware.SessionIdleMiddleware;
+# ASVS 3.3.2).
 SESSION_COOKIE_AGE = 60 * env.int("ADMIN_SESSION_IDLE_MINUTES", default=30)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 AUTH_PASSWORD_VALIDATORS = [
@@ -253,6 +255,9 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
 }
+# A refresh token used again within this many seconds of its exchange gets the same new
+# pair (a retry whose answer was lost); later, its whole family is revoked (reuse).
+JWT_REFRESH_REUSE_GRACE_SECONDS = env.int("JWT_REFRESH_REUSE_GRACE_SECONDS", default=10)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rehabit API",

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from config.api.exceptions import PROBLEM_CONTENT_TYPE
 from config.env import BASE_DIR
+from config.middleware import SESSION_SEEN_KEY, SESSION_TOUCH_SECONDS
 from config.security import secret_key_check
 from tests.conftest import client_for
 from tests.factories import (
@@ -256,12 +257,23 @@ def test_admin_sessions_expire_after_thirty_idle_minutes_by_default(staff_browse
 
 
 def test_admin_activity_pushes_the_idle_expiry_forward(staff_browser):
+    session = staff_browser.session
+    session[SESSION_SEEN_KEY] -= SESSION_TOUCH_SECONDS  # last request a minute ago
+    session.save()
     DjangoSession.objects.update(expire_date=timezone.now() + dt.timedelta(minutes=1))
 
     assert staff_browser.get("/admin/").status_code == 200
 
     expires_in = stored_session(staff_browser).expire_date - timezone.now()
     assert expires_in > dt.timedelta(minutes=29)
+
+
+def test_requests_within_a_minute_do_not_write_the_session(staff_browser):
+    before = stored_session(staff_browser).expire_date
+
+    staff_browser.get("/admin/")
+
+    assert stored_session(staff_browser).expire_date == before
 
 
 def test_an_idle_admin_session_is_logged_out(staff_browser):

@@ -12,7 +12,6 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.db import transaction
 from rest_framework import exceptions, serializers
 from rest_framework.fields import SkipField
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -22,8 +21,6 @@ from rest_framework_simplejwt.serializers import (
     TokenObtainPairSerializer,
     TokenRefreshSerializer,
 )
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.api.validation import StrictTypesMixin
 from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
@@ -34,6 +31,7 @@ from users.api.throttling import LoginLockedOut
 from users.lockout import login_retry_after
 from users.models import CareRelationship, PatientAccessLog, User
 from users.services import email_normalize
+from users.tokens import FamilyRefreshToken, refresh_rotate
 
 
 # ---------------------------------------------------------------------------
@@ -134,6 +132,8 @@ class TokenPairSerializer(serializers.Serializer):
 class LoginSerializer(StrictTypesMixin, TokenObtainPairSerializer):
     """Email and password."""
 
+    token_class = FamilyRefreshToken  # a login starts a token family (users/tokens.py)
+
     # simplejwt's login keyed by email; django-axes sees the request; lockout -> 429.
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -179,24 +179,15 @@ class RefreshSerializer(StrictTypesMixin, TokenRefreshSerializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        # Decoding without verification only finds the row to lock; super() verifies.
-        jti = RefreshToken(attrs["refresh"], verify=False).get("jti")
-        with transaction.atomic():
-            # Two refreshes of one token at once: the second waits here, then finds
-            # the token blacklisted (PostgreSQL; SQLite serializes writes anyway).
-            # order_by(): the model orders by its nullable user, an outer join that
-            # PostgreSQL refuses to lock.
-            list(
-                OutstandingToken.objects.select_for_update()
-                .filter(jti=jti)
-                .order_by()
-                .values_list("id", flat=True)
-            )
-            try:
-                return super().validate(attrs)
-            except User.DoesNotExist as exc:
-                # The account was erased after the token was issued.
-                raise InvalidToken("Token is invalid or expired") from exc
+        # Grace window for a lost answer, reuse detection (users/tokens.py).
+        return refresh_rotate(token=attrs["refresh"], rotate=self._rotate)
+
+    def _rotate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist as exc:
+            # The account was erased after the token was issued.
+            raise InvalidToken("Token is invalid or expired") from exc
 
 
 class LogoutSerializer(StrictTypesMixin, TokenBlacklistSerializer):

@@ -136,13 +136,17 @@ class LoginView(RetryAfterMixin, TokenObtainPairView):
 
 
 @auth_docs.refresh_schema
+# A reuse revokes the token family and answers 401: the revocation must outlive the
+# error response, so this view runs outside the request transaction (users/tokens.py).
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class RefreshView(RetryAfterMixin, TokenRefreshView):
     """Exchange a refresh token for a new access token **and a new refresh token**.
 
     Refresh tokens rotate: the one you send is revoked by this call, so store the new
-    `refresh` before using it again. Sending a used, revoked or expired refresh token
-    answers 401 `token_not_valid`: log in again. If a refresh request fails on the
-    network, retry it with the same token only if you never received the answer.
+    `refresh` before using it again. If a refresh request fails on the network, retry it
+    with the same token within 10 seconds: the same new pair is answered. A used token
+    sent later counts as stolen: 401 `token_not_valid`, and every token of that login is
+    revoked. A revoked or expired refresh token answers 401 too: log in again.
     """
 
     serializer_class = RefreshSerializer
