@@ -28,7 +28,7 @@ DATE_PARTS = frozenset({"year", "month", "day"})
 
 
 def declared_filters(
-    model_admin: BaseModelAdmin, request: HttpRequest | None
+    model_admin: BaseModelAdmin[Any], request: HttpRequest | None
 ) -> tuple[set[str], set[str]]:
     """Field paths of the declared list filters, and the parameters of the declared
     SimpleListFilter classes (which filter the queryset themselves, by their own rule)."""

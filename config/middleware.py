@@ -98,7 +98,7 @@ class SessionIdleMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.SESSION_COOKIE_NAME in request.COOKIES:
-            session = request.session  # type: ignore[attr-defined]
+            session = request.session
             seen = session.get(SESSION_SEEN_KEY)
             now = int(time.time())
             if session.get("_auth_user_id") and (

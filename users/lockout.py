@@ -58,7 +58,7 @@ def account_wait(username: str | None, *, since: datetime) -> float:
     if not delay or stats["last"] is None:
         return 0.0
     left = (stats["last"] + timedelta(seconds=delay) - timezone.now()).total_seconds()
-    return max(left, 0.0)
+    return float(max(left, 0.0))
 
 
 def address_locked(address: str | None, *, since: datetime) -> bool:
@@ -67,13 +67,15 @@ def address_locked(address: str | None, *, since: datetime) -> bool:
     failures = AccessAttempt.objects.filter(
         ip_address=address, attempt_time__gte=since
     ).aggregate(total=Sum("failures_since_start"))["total"]
-    return (failures or 0) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+    return bool((failures or 0) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT)
 
 
-class LoginPolicyHandler(AxesDatabaseHandler):
+class LoginPolicyHandler(AxesDatabaseHandler):  # type: ignore[misc]
     """django-axes' database handler plus the address lock and the account delay."""
 
-    def is_locked(self, request: Any, credentials: dict | None = None) -> bool:
+    def is_locked(
+        self, request: Any, credentials: dict[str, Any] | None = None
+    ) -> bool:
         cool_off = get_cool_off(request) or timedelta(minutes=15)
         if super().is_locked(request, credentials):
             request.login_retry_after = cool_off.total_seconds()

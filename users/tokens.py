@@ -59,7 +59,7 @@ def _grace() -> timedelta:
 def _verified_payload(token: str) -> dict[str, Any] | None:
     """The token's claims if its signature and expiry hold and it is a refresh token."""
     try:
-        payload = token_backend.decode(token, verify=True)
+        payload = token_backend.decode(token, verify=True)  # type: ignore[arg-type]
     except TokenBackendError:
         return None
     if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh":
@@ -78,7 +78,7 @@ def family_revoke(*, user_id: Any, family: str) -> int:
         outstanding
         for outstanding in live
         if not family
-        or token_backend.decode(outstanding.token, verify=False).get(FAMILY_CLAIM)
+        or token_backend.decode(outstanding.token, verify=False).get(FAMILY_CLAIM)  # type: ignore[arg-type]
         == family
     ]
     BlacklistedToken.objects.bulk_create(
@@ -114,7 +114,7 @@ def refresh_rotate(
         rotation = RefreshRotation.objects.filter(used_jti=jti).first()
         if rotation is None:
             data = rotate({"refresh": token})
-            user_id = payload.get(api_settings.USER_ID_CLAIM)
+            user_id = str(payload[api_settings.USER_ID_CLAIM])
             RefreshRotation.objects.create(
                 used_jti=jti,
                 family=payload.get(FAMILY_CLAIM, ""),
