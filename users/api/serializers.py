@@ -199,6 +199,18 @@ class LogoutSerializer(StrictTypesMixin, TokenBlacklistSerializer):
 # ---------------------------------------------------------------------------
 # Me: password and the data export
 # ---------------------------------------------------------------------------
+class EraseSerializer(StrictTypesMixin, serializers.Serializer):
+    """The current password, to confirm an erasure."""
+
+    password = serializers.CharField(
+        write_only=True,
+        max_length=1024,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="The account's current password.",
+    )
+
+
 class PasswordChangeSerializer(StrictTypesMixin, serializers.Serializer):
     current_password = serializers.CharField(
         write_only=True,

@@ -41,6 +41,7 @@ from users.api.openapi.patients import patient_schema
 from users.api.permissions import IsClinicianOrAdmin, signed_in_user
 from users.api.serializers import (
     AccountSerializer,
+    EraseSerializer,
     ExportSerializer,
     LoginSerializer,
     LogoutSerializer,
@@ -192,9 +193,19 @@ class MeView(GenericAPIView):
         )
         return Response(AccountSerializer(user).data)
 
+    def get_throttles(self) -> list[Any]:
+        throttles = super().get_throttles()
+        if self.request.method == "DELETE":
+            # The password is checked here too: the same budget as logins.
+            self.throttle_scope = "auth"
+            throttles.append(ScopedRateThrottle())
+        return throttles
+
     def delete(self, request: Request) -> Response:
+        serializer = EraseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         try:
-            patient_erase(user=self.get_object())
+            patient_erase(user=self.get_object(), **serializer.validated_data)
         except PermissionDenied as exc:
             # The service decides who may be erased; its reason is the 403's detail.
             raise exceptions.PermissionDenied(str(exc)) from exc

@@ -20,6 +20,7 @@ from config.api.schema import (
 from users.api.openapi.auth import EXAMPLE_ACCOUNT, EXAMPLE_USER_ID, throttled_response
 from users.api.serializers import (
     AccountSerializer,
+    EraseSerializer,
     ExportSerializer,
     PasswordChangeSerializer,
 )
@@ -124,14 +125,41 @@ me_schema = extend_schema_view(
             "session logs (with exercises and sets), care-team links and login records, "
             "and revokes every refresh token. Kept: the log of staff reads of your data, "
             "with the link to you removed (so staff stay accountable). There is no undo; "
-            "download `me/export/` first if you want a copy. Clinician and administrator "
-            "accounts get 403 (an administrator closes them)."
+            "download `me/export/` first if you want a copy. The body carries the "
+            "account's current `password` (a token alone cannot erase an account). "
+            "Clinician and administrator accounts get 403 (an administrator closes "
+            "them). Throttled like logins (scope `auth`)."
         ),
-        request=None,
+        request=EraseSerializer,
+        parameters=THROTTLE_PARAMETERS,
+        examples=[
+            OpenApiExample(
+                "Confirm", value={"password": "knee-bends-at-dawn"}, request_only=True
+            )
+        ],
         responses={
             204: OpenApiResponse(description="Erased. Discard your tokens."),
             **not_authenticated("/api/v1/me/"),
+            **throttled_response("/api/v1/me/"),
             **problem_responses(
+                s400=problem_response(
+                    400,
+                    "Missing or wrong current password: nothing was erased.",
+                    problem_example(
+                        "Wrong password",
+                        400,
+                        "invalid",
+                        WRONG_CURRENT_PASSWORD,
+                        instance="/api/v1/me/",
+                        errors=[
+                            {
+                                "field": "password",
+                                "code": "wrong_password",
+                                "message": WRONG_CURRENT_PASSWORD,
+                            }
+                        ],
+                    ),
+                ),
                 s403=problem_response(
                     403,
                     "Staff accounts cannot erase themselves.",
@@ -142,7 +170,7 @@ me_schema = extend_schema_view(
                         ERASURE_PATIENTS_ONLY,
                         instance="/api/v1/me/",
                     ),
-                )
+                ),
             ),
         },
     ),
