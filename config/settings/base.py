@@ -236,6 +236,8 @@ REST_FRAMEWORK = {
         # Scoped throttles (ScopedRateThrottle) for the authentication endpoints.
         "auth": env("API_THROTTLE_AUTH", default="20/min"),
         "register": env("API_THROTTLE_REGISTER", default="10/hour"),
+        # me/export/: the whole account in one answer, an expensive read.
+        "export": env("API_THROTTLE_EXPORT", default="6/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exceptions.problem_exception_handler",

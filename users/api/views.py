@@ -228,8 +228,12 @@ class PasswordChangeView(RetryAfterMixin, APIView):
 
 
 @me_docs.export_schema
-class ExportView(APIView):
+class ExportView(RetryAfterMixin, APIView):
     """A copy of all my data as JSON (right of access / portability)."""
+
+    # An expensive read: a few an hour per account (scope `export`).
+    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)
+    throttle_scope = "export"
 
     def get(self, request: Request) -> Response:
         export = patient_export(user=signed_in_user(request))
