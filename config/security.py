@@ -9,6 +9,8 @@
   posts ``email``, the admin's form posts ``username``: both are normalised the same way,
   so both count against the same account.
 - ``secret_key_check``: production refuses a short or placeholder ``DJANGO_SECRET_KEY``.
+
+The settings import this module: it must not import anything that reads the settings.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
-from rest_framework.throttling import BaseThrottle
 
 # Django's own deployment check (security.W009) asks for as much.
 SECRET_KEY_MIN_LENGTH = 50
@@ -47,6 +48,10 @@ def client_ip(request: HttpRequest) -> str | None:
     REMOTE_ADDR, so nothing the client wrote is ever stored as its address.
     """
     # DRF reads only the headers and META, which a Django request has too.
+    # Imported here: the production settings import this module, and DRF's throttling
+    # module reads the settings when imported (it would cache DRF's defaults).
+    from rest_framework.throttling import BaseThrottle
+
     address = _valid_ip(BaseThrottle().get_ident(request))  # type: ignore[arg-type]
     return address or _valid_ip(request.META.get("REMOTE_ADDR"))
 

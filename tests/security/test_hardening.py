@@ -207,15 +207,29 @@ def test_the_env_example_key_is_refused_and_a_generated_one_accepted():
     assert secret_key_check(key) == key
 
 
+PRODUCTION_CHECK = """
+import django
+django.setup()
+from rest_framework.throttling import ScopedRateThrottle
+from django.conf import settings
+# The settings were complete when DRF first read them (config.security is imported by
+# the production settings and must not import DRF at module level).
+assert set(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]) <= set(
+    ScopedRateThrottle.THROTTLE_RATES
+), ScopedRateThrottle.THROTTLE_RATES
+"""
+
+
 def start_production(key: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "DJANGO_SECRET_KEY": key,
         "DJANGO_ALLOWED_HOSTS": "api.example.com",
         "DATABASE_URL": "sqlite:////tmp/unused.db",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
     }
     return subprocess.run(
-        [sys.executable, "-c", "import config.settings.production"],
+        [sys.executable, "-c", PRODUCTION_CHECK],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
