@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.utils.timezone import now
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from common.models import DOSAGE_FIELDS
 from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
 from users.models import CareRelationship, PatientAccessLog, User
 from users.selectors import (
@@ -37,15 +38,7 @@ PLAN_ITEM_HISTORY_FIELDS = (
     *HISTORY_FIELDS,
     "exercise_id",
     "order",
-    "sets",
-    "reps",
-    "steps",
-    "seconds",
-    "per_side",
-    "hold_seconds",
-    "rest_seconds",
-    "load",
-    "tempo",
+    *DOSAGE_FIELDS,
     "block",
     "note",
 )

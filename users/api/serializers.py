@@ -205,32 +205,27 @@ class LogoutSerializer(StrictTypesMixin, TokenBlacklistSerializer):
 # ---------------------------------------------------------------------------
 # Me: password and the data export
 # ---------------------------------------------------------------------------
+def password_field(help_text: str, *, max_length: int = 1024) -> serializers.CharField:
+    """A write-only password as typed: never trimmed."""
+    return serializers.CharField(
+        write_only=True,
+        max_length=max_length,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text=help_text,
+    )
+
+
 class EraseSerializer(StrictTypesMixin, serializers.Serializer):
     """The current password, to confirm an erasure."""
 
-    password = serializers.CharField(
-        write_only=True,
-        max_length=1024,
-        trim_whitespace=False,
-        style={"input_type": "password"},
-        help_text="The account's current password.",
-    )
+    password = password_field("The account's current password.")
 
 
 class PasswordChangeSerializer(StrictTypesMixin, serializers.Serializer):
-    current_password = serializers.CharField(
-        write_only=True,
-        max_length=1024,
-        trim_whitespace=False,
-        style={"input_type": "password"},
-        help_text="The password in use now.",
-    )
-    new_password = serializers.CharField(
-        write_only=True,
-        max_length=128,
-        trim_whitespace=False,
-        style={"input_type": "password"},
-        help_text="The new password (same rules as at registration).",
+    current_password = password_field("The password in use now.")
+    new_password = password_field(
+        "The new password (same rules as at registration).", max_length=128
     )
 
 
