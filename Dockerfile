@@ -17,7 +17,8 @@ RUN pip install --require-hashes --no-deps -r requirements/base.txt \
 COPY . .
 # Hashed, compressed static files for WhiteNoise. collectstatic needs settings to
 # import; these build-time values are never used at run time.
-RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.db \
+RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    DJANGO_ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.db \
     python manage.py collectstatic --noinput -v0 \
  && rm -f /tmp/build.db
 

@@ -334,7 +334,7 @@ class Bench:
             "DATABASE_URL": f"{PG_URL}/{self.database}",
             "REDIS_URL": self.redis_url,
             # One proxy in front (the load balancer): X-Forwarded-For names the client.
-            "API_NUM_PROXIES": "1",
+            "TRUSTED_PROXY_COUNT": "1",
             # Tokens are made once per size and must outlive the size's runs.
             "JWT_ACCESS_MINUTES": "60",
             "WEB_CONCURRENCY": WORKERS,

@@ -410,6 +410,10 @@ def rename_body(world: World, principal: str) -> dict[str, Any]:
     }
 
 
+def erase_body(world: World, principal: str) -> dict[str, Any]:
+    return {"password": PASSWORD}
+
+
 def password_body(world: World, principal: str) -> dict[str, Any]:
     return {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
 
@@ -772,8 +776,9 @@ CASES: list[Case] = [
     Case(
         "DELETE",
         f"{API}/me/",
-        "patients only",
+        "patients only, with the current password",
         row(401, 204, 204, 403, 403, 403),
+        body=erase_body,
         effect=erased,
     ),
     Case(

@@ -131,3 +131,24 @@ class PatientAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} read {self.action} of {self.patient_id}"
+
+
+class RefreshRotation(models.Model):
+    """One refresh-token exchange: the token used, its family and the pair answered.
+
+    A retry of the same refresh within the grace window gets this pair again (its
+    answer was lost on the network); a later reuse revokes the whole family, every
+    token descended from the same login (users/tokens.py).
+    """
+
+    used_jti = models.CharField(max_length=255, unique=True)
+    family = models.CharField(max_length=255, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="refresh_rotations"
+    )
+    access = models.TextField()
+    refresh = models.TextField()
+    rotated_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"rotation of {self.used_jti}"

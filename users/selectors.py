@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.timezone import now
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from users.models import CareRelationship, PatientAccessLog, User
 
@@ -51,3 +53,29 @@ def access_log_about(*, patient: User) -> QuerySet[PatientAccessLog]:
         .select_related("actor")
         .order_by("created_at", "id")
     )
+
+
+def login_records_of(*, user: User) -> list[dict[str, object]]:
+    """django-axes' records of logins with ``user``'s email: successes and failures kept
+    for the lockout (when, from which address and device), oldest first (three queries).
+    """
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    fields = ("attempt_time", "ip_address", "user_agent", "path_info")
+    records: list[dict[str, object]] = []
+    for model, kind in (
+        (AccessLog, "login"),
+        (AccessFailureLog, "failed"),
+        (AccessAttempt, "failures_counted"),
+    ):
+        for row in model.objects.filter(username__iexact=user.email).values(*fields):
+            records.append({"kind": kind, **row})
+    records.sort(key=lambda record: str(record["attempt_time"]))
+    return records
+
+
+def active_refresh_tokens_of(*, user: User) -> QuerySet[OutstandingToken]:
+    """``user``'s refresh tokens that still work (their logged-in devices), oldest first."""
+    return OutstandingToken.objects.filter(
+        user=user, expires_at__gt=now(), blacklistedtoken__isnull=True
+    ).order_by("created_at", "id")

@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model, Q
 from django.utils.timezone import now
 from rest_framework_simplejwt.token_blacklist.models import (
     BlacklistedToken,
@@ -29,6 +30,7 @@ ERASURE_PATIENTS_ONLY = (
     "administrator."
 )
 ERASED_REPR = "(erased account)"
+ERASED_ID = "(erased)"
 
 
 def care_link(*, clinician: User, patient: User) -> CareRelationship:
@@ -41,12 +43,17 @@ def care_link(*, clinician: User, patient: User) -> CareRelationship:
     return link
 
 
+def _logged_path(path: str) -> str:
+    """The path without its query string: a search (``?q=<email>``) is not kept."""
+    return path.split("?", 1)[0][:500]
+
+
 def access_log_record(*, actor: User, patient: User, action: str, path: str) -> None:
     """Record that ``actor`` read ``patient``'s data, unless the patient is reading their own."""
     if actor.pk == patient.pk:
         return
     PatientAccessLog.objects.create(
-        actor=actor, patient=patient, action=action, path=path[:500]
+        actor=actor, patient=patient, action=action, path=_logged_path(path)
     )
 
 
@@ -184,35 +191,91 @@ def user_change_password(
 # ---------------------------------------------------------------------------
 # Privacy: the account's part of an erasure
 # ---------------------------------------------------------------------------
-def user_erase_check(*, user: User) -> None:
-    """PermissionDenied unless ``user`` is a patient account (staff are closed by an admin)."""
+def user_erase_check(*, user: User, password: str | None = None) -> None:
+    """PermissionDenied unless ``user`` is a patient account (staff are closed by an admin).
+
+    With ``password``: ValidationError on ``password`` unless it is the account's current
+    one (an irreversible erasure asks for it, not only for a 5-minute token; ASVS 3.7.1).
+    """
     if not user.is_patient or user.is_staff or user.is_superuser:
         raise PermissionDenied(ERASURE_PATIENTS_ONLY)
+    if password is not None and not user.check_password(password):
+        raise ValidationError(
+            {"password": ValidationError(WRONG_CURRENT_PASSWORD, code="wrong_password")}
+        )
 
 
 @transaction.atomic
 def user_erase(*, user: User) -> None:
-    """Delete a patient account, its care links and login records; PermissionDenied for staff.
+    """Delete a patient account, its care links, tokens and login records; PermissionDenied
+    for staff.
 
     Only the account's own part: what other apps hold about the patient is erased by
     the service composed above them (``sessions.services.privacy.patient_erase``), which
-    calls this one. Rows that reference the user cascade with it. Kept: access-log
-    entries about the patient with ``patient`` emptied (readers stay accountable), and
-    the revoked refresh tokens until they expire (a copied token can never be replayed).
+    calls this one. Rows that reference the user cascade with it. Kept, emptied of
+    anything that identifies the patient: access-log entries (readers stay accountable;
+    the patient's id is removed from their paths) and admin change-log entries about the
+    patient (who did what and when; the object's id, name and message are removed).
+    The account's refresh-token records (their text holds the account id) are deleted:
+    a copy of a token then names no account and is refused.
     """
     user_erase_check(user=user)
-    user_id = user.pk
+    user_id = str(user.pk)
     email = user.email
-    # Revoke first: the token rows outlive the user (user set to NULL) as a blacklist.
-    user_refresh_tokens_revoke(user=user)
-    # Admin change log: keep who did what, forget who it was about.
-    LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(User), object_id=str(user_id)
-    ).update(object_repr=ERASED_REPR)
+    care_ids = [str(pk) for pk in user.care_team.values_list("pk", flat=True)]
+    admin_log_scrub(
+        about=[(User, [user_id]), (CareRelationship, care_ids)],
+        mentions=[email, user.name],
+    )
+    _access_log_paths_scrub(user=user)
+    OutstandingToken.objects.filter(user=user).delete()  # blacklist rows cascade
     # Cascades: care relationships and whatever other apps keep per user; the access
     # log's ``patient`` is SET_NULL by the model.
     user.delete()
     _login_records_delete(email=email)
+
+
+def admin_log_scrub(
+    *, about: Iterable[tuple[type[Model], list[str]]], mentions: Iterable[str] = ()
+) -> int:
+    """Empty the admin change-log entries about these objects or mentioning these texts.
+
+    Kept: who acted, when, on what kind of object, and whether it was an addition, a
+    change or a deletion. Removed: the object's id, its name and the change message
+    (which can quote names). Returns how many entries were scrubbed.
+    """
+    about_them = Q(pk__in=[])
+    for model, ids in about:
+        if ids:
+            about_them |= Q(
+                content_type=ContentType.objects.get_for_model(
+                    model, for_concrete_model=False
+                ),
+                object_id__in=ids,
+            ) | Q(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=ids,
+            )
+    for text in mentions:
+        if text and len(text) >= 3:
+            about_them |= Q(object_repr__icontains=text) | Q(
+                change_message__icontains=text
+            )
+    return LogEntry.objects.filter(about_them).update(
+        object_id=None, object_repr=ERASED_REPR, change_message=""
+    )
+
+
+def _access_log_paths_scrub(*, user: User) -> None:
+    """Take the patient's id (and any query string) out of the access-log paths."""
+    rows = list(PatientAccessLog.objects.filter(patient=user).only("id", "path"))
+    ids = (str(user.pk), user.pk.hex) if hasattr(user.pk, "hex") else (str(user.pk),)
+    for row in rows:
+        path = _logged_path(row.path)
+        for text in ids:
+            path = path.replace(text, ERASED_ID)
+        row.path = path
+    PatientAccessLog.objects.bulk_update(rows, ["path"], batch_size=500)
 
 
 def _login_records_delete(*, email: str) -> None:
@@ -243,7 +306,9 @@ def access_log_record_many(
     For list endpoints: a page of rows about many patients costs one query, not one per patient.
     """
     rows = [
-        PatientAccessLog(actor=actor, patient_id=pid, action=action, path=path[:500])
+        PatientAccessLog(
+            actor=actor, patient_id=pid, action=action, path=_logged_path(path)
+        )
         for pid in dict.fromkeys(patient_ids)
         if pid != actor.pk
     ]

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     # Probes answer before host validation, the HTTPS redirect and the request log.
     "config.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (the admin above all; see CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Binds request_id/user_id/ip to every log line; logs request_finished (the access
     # log; static files and HTTPS redirects above are not logged).
@@ -64,7 +66,11 @@ MIDDLEWARE = [
     "config.middleware.BodySizeLimitMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Idle expiry of admin sessions: a request pushes the expiry forward.
+    "config.middleware.SessionIdleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Cache-Control: no-store on every authenticated API answer (personal data).
+    "config.middleware.PrivateNoStoreMiddleware",
     # ETag on every GET response, and 304 for a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,19 +121,56 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# django-axes: after AXES_FAILURE_LIMIT failed logins for one email from one address,
-# that pair is locked out for AXES_COOLOFF_TIME (the API answers 429 with Retry-After).
+# Proxies trusted to append the client's address to X-Forwarded-For (a load balancer in
+# front: 1). Default 0: the header is the client's own text and is ignored; the address
+# is the connection's (REMOTE_ADDR). DRF's throttles (NUM_PROXIES) and django-axes
+# (config.security.client_ip) both read this one number: docs/security.md.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Failed logins (users/lockout.py, docs/security.md), admin and API alike:
+# - AXES_FAILURE_LIMIT failures for one account from one client address lock that pair
+#   for AXES_COOLOFF_TIME (the API answers 429 with Retry-After);
+# - LOGIN_ADDRESS_FAILURE_LIMIT failures from one address, any accounts: that address;
+# - past LOGIN_ACCOUNT_FREE_FAILURES failures for an account from anywhere, each attempt
+#   waits 1, 2, 4... seconds after the last failure, at most the maximum: a delay an
+#   attacker cannot turn into a lockout of the real owner.
+AXES_HANDLER = "users.lockout.LoginPolicyHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "email"
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+LOGIN_ACCOUNT_FREE_FAILURES = env.int("LOGIN_ACCOUNT_FREE_FAILURES", default=10)
+LOGIN_ACCOUNT_DELAY_MAX_SECONDS = env.int(
+    "LOGIN_ACCOUNT_DELAY_MAX_SECONDS", default=300
+)
+# The API posts `email`, the admin's form `username`: one normalised account either way.
+AXES_USERNAME_CALLABLE = "config.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+# Attempts refused while locked are not counted and do not restart the cool-off.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The access log's "ip" (django-structlog, through django-ipware) under the same rule.
+IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+IPWARE_META_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+
+# Admin sessions (database sessions; the API uses tokens) end after this much idle
+# time: requests push the expiry forward (config.middleware.SessionIdleMiddleware;
+# ASVS 3.3.2).
+SESSION_COOKIE_AGE = 60 * env.int("ADMIN_SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        # ASVS 2.1.1: at least 12 characters.
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -183,9 +226,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's JSON parser with a nesting limit (deep bodies are a 400, not a RecursionError).
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
-    # Proxies in front of the app (load balancer: 1): rate limits key on the client's
-    # address from X-Forwarded-For instead of the proxy's. Unset: REMOTE_ADDR.
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
+    # The trusted-proxy setting above: 0 keys rate limits on REMOTE_ADDR and ignores
+    # X-Forwarded-For (DRF's default, None, would key on the client-written header).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -201,6 +244,8 @@ REST_FRAMEWORK = {
         # Scoped throttles (ScopedRateThrottle) for the authentication endpoints.
         "auth": env("API_THROTTLE_AUTH", default="20/min"),
         "register": env("API_THROTTLE_REGISTER", default="10/hour"),
+        # me/export/: the whole account in one answer, an expensive read.
+        "export": env("API_THROTTLE_EXPORT", default="6/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exceptions.problem_exception_handler",
@@ -220,6 +265,9 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
 }
+# A refresh token used again within this many seconds of its exchange gets the same new
+# pair (a retry whose answer was lost); later, its whole family is revoked (reuse).
+JWT_REFRESH_REUSE_GRACE_SECONDS = env.int("JWT_REFRESH_REUSE_GRACE_SECONDS", default=10)
 
 SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Rehabit API",
@@ -277,6 +325,26 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         },
         {"name": "progress", "description": "Weekly adherence and pain, per patient."},
     ],
+}
+
+# ---------------------------------------------------------------------------
+# Content-Security-Policy (django-csp). The admin runs no inline script: scripts,
+# frames, forms and connections are this origin's only. Inline styles stay allowed
+# (widgets set them); the API docs pages (inline bootstrap script) are left out.
+# ---------------------------------------------------------------------------
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs", "/api/redoc"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
 }
 
 # ---------------------------------------------------------------------------

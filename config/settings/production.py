@@ -1,10 +1,15 @@
-"""Production: secrets have no defaults, so a missing one stops the process at import."""
+"""Production: secrets have no defaults, so a missing one stops the process at import.
+
+A short or placeholder DJANGO_SECRET_KEY (the .env.example value, a development key)
+stops it too: whoever knows the key can sign tokens for any account.
+"""
 
 from config.env import env
+from config.security import secret_key_check
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = secret_key_check(env("DJANGO_SECRET_KEY"))
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True

@@ -28,7 +28,7 @@ SECRET_SHOWN_ONCE = (
 )
 
 
-class WebhookEndpointForm(forms.ModelForm):  # type: ignore[type-arg]
+class WebhookEndpointForm(forms.ModelForm[WebhookEndpoint]):
     url = forms.URLField(
         label="URL",
         max_length=500,
@@ -60,7 +60,7 @@ class WebhookEndpointForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
     form = WebhookEndpointForm
     list_display = ["__str__", "url", "owner", "is_active", "disabled_at", "created_at"]
     list_filter = ["is_active"]
@@ -123,7 +123,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self.message_user(request, "Disabled.", messages.SUCCESS)
 
 
-class WebhookAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
+class WebhookAttemptInline(
+    ReadOnlyAdminMixin, admin.TabularInline[WebhookAttempt, WebhookMessage]
+):
     model = WebhookAttempt
     extra = 0
     fields = [
@@ -139,7 +141,7 @@ class WebhookAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ig
 
 
 @admin.register(WebhookMessage)
-class WebhookMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WebhookMessageAdmin(admin.ModelAdmin[WebhookMessage]):
     list_display = [
         "webhook_id",
         "event_type",

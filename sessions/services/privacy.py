@@ -4,33 +4,33 @@ sessions, so the account's own erasure, ``users.services.user_erase``, runs last
 
 from __future__ import annotations
 
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from sessions.models import Plan, PlanItem
+from sessions.models import Plan, PlanItem, Session
 from users.models import User
-from users.services import ERASED_REPR, user_erase, user_erase_check
+from users.services import admin_log_scrub, user_erase, user_erase_check
 
 
 @transaction.atomic
-def patient_erase(*, user: User) -> None:
-    """Erase a patient account and everything it owns; PermissionDenied for staff.
+def patient_erase(*, user: User, password: str) -> None:
+    """Erase a patient account and everything it owns; PermissionDenied for staff,
+    ValidationError (``password``) unless ``password`` is the account's current one.
 
     Deleted: the user, care relationships, plans with items and their edit history,
     session logs (exercises, sets, tombstones), login records (django-axes) and
-    refresh-token records' link to the account. Kept: access-log entries about the
-    patient with ``patient`` emptied (readers stay accountable), and the revoked
-    refresh tokens until they expire (so a copied token can never be replayed).
+    refresh-token records. Kept with nothing that identifies the patient: access-log
+    entries (readers stay accountable) and admin change-log entries (who did what).
     """
-    user_erase_check(user=user)
-    plan_ids = list(Plan.objects.filter(patient=user).values_list("id", flat=True))
-    if plan_ids:
-        # Admin change log: keep who did what, forget who it was about.
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Plan),
-            object_id__in=[str(pk) for pk in plan_ids],
-        ).update(object_repr=ERASED_REPR)
+    user_erase_check(user=user, password=password)
+    plan_ids = [
+        str(pk) for pk in Plan.objects.filter(patient=user).values_list("id", flat=True)
+    ]
+    session_ids = [
+        str(pk)
+        for pk in Session.objects.filter(patient=user).values_list("id", flat=True)
+    ]
+    # Admin change log: keep who did what, forget who it was about.
+    admin_log_scrub(about=[(Plan, plan_ids), (Session, session_ids)])
     # Cascades: sessions (with their exercises and sets), plans (with items) and care
     # relationships go with the user row.
     user_erase(user=user)

@@ -177,8 +177,9 @@ def test_export_query_count_does_not_grow_with_data(
     client = client_for(patient)
     # savepoint + release (ATOMIC_REQUESTS in the test transaction), care team with
     # clinicians, plans (+ prescriber, routine), plan items (+ exercise), sessions,
-    # session exercises (+ exercise), sets, access log (+ reader).
-    with django_assert_num_queries(9):
+    # session exercises (+ exercise), sets, access log (+ reader), plan history, plan
+    # item history, login records (three django-axes tables), logged-in devices.
+    with django_assert_num_queries(15):
         response = client.get(EXPORT)
     assert len(response.json()["sessions"]) == sessions
 
@@ -193,7 +194,7 @@ def test_erasure_deletes_the_account_and_its_data():
     their_plan, _ = patient_with_data(other, clinician, sessions=1)
     exercise_ids = set(Exercise.objects.values_list("id", flat=True))
 
-    response = client_for(patient).delete(ME)
+    response = client_for(patient).delete(ME, {"password": PASSWORD}, format="json")
 
     assert response.status_code == 204
     assert not User.objects.filter(pk=patient.pk).exists()
@@ -226,7 +227,7 @@ def test_erasure_deletes_plan_history():
     assert Plan.history.filter(id=plan.id).exists()
     assert PlanItem.history.filter(plan_id=plan.id).count() >= 2
 
-    client_for(patient).delete(ME)
+    client_for(patient).delete(ME, {"password": PASSWORD}, format="json")
 
     assert not Plan.history.filter(id=plan.id).exists()
     assert not PlanItem.history.filter(plan_id=plan.id).exists()
@@ -239,7 +240,7 @@ def test_erasure_keeps_access_log_rows_without_the_patient():
     patient_with_data(other, clinician)
     entry = PatientAccessLog.objects.get(patient=patient)
 
-    client_for(patient).delete(ME)
+    client_for(patient).delete(ME, {"password": PASSWORD}, format="json")
 
     entry.refresh_from_db()
     assert entry.patient is None
@@ -255,7 +256,7 @@ def test_erasure_revokes_tokens(api_client, patient):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
 
-    assert client.delete(ME).status_code == 204
+    assert client.delete(ME, {"password": PASSWORD}, format="json").status_code == 204
 
     refresh = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
     assert refresh.status_code == 401
@@ -277,7 +278,7 @@ def test_erasure_deletes_login_records(patient, other_patient):
             username=email, ip_address="203.0.113.7", user_agent="app"
         )
 
-    client_for(patient).delete(ME)
+    client_for(patient).delete(ME, {"password": PASSWORD}, format="json")
 
     assert not AccessAttempt.objects.filter(username=patient.email).exists()
     assert not AccessLog.objects.filter(username=patient.email).exists()
@@ -296,7 +297,7 @@ def test_erasure_anonymizes_the_admin_change_log(patient, clinician):
             action_flag=CHANGE,
         )
 
-    client_for(patient).delete(ME)
+    client_for(patient).delete(ME, {"password": PASSWORD}, format="json")
 
     entries = LogEntry.objects.filter(user=clinician)
     assert entries.count() == 2
@@ -305,7 +306,7 @@ def test_erasure_anonymizes_the_admin_change_log(patient, clinician):
 
 def test_erased_email_can_register_again(api_client, patient):
     email = patient.email
-    client_for(patient).delete(ME)
+    client_for(patient).delete(ME, {"password": PASSWORD}, format="json")
 
     response = api_client.post(
         "/api/v1/auth/register/",
@@ -321,7 +322,7 @@ def test_erased_email_can_register_again(api_client, patient):
 def test_staff_cannot_erase_themselves(request, fixture):
     user = request.getfixturevalue(fixture)
 
-    response = client_for(user).delete(ME)
+    response = client_for(user).delete(ME, {"password": PASSWORD}, format="json")
 
     assert response.status_code == 403
     assert response["Content-Type"] == PROBLEM
@@ -334,7 +335,7 @@ def test_erasure_of_a_clinicians_patient_leaves_the_clinician(clinician):
     patient = PatientFactory()
     patient_with_data(patient, clinician)
 
-    client_for(patient).delete(ME)
+    client_for(patient).delete(ME, {"password": PASSWORD}, format="json")
 
     clinician.refresh_from_db()
     assert clinician.is_active
@@ -359,7 +360,7 @@ def test_patient_erase_refuses_staff_before_touching_anything(clinician):
     )
 
     with pytest.raises(PermissionDenied, match="Only patient accounts"):
-        patient_erase(user=clinician)
+        patient_erase(user=clinician, password=PASSWORD)
 
     entry.refresh_from_db()
     assert entry.object_repr == str(plan)
@@ -372,7 +373,7 @@ def test_patient_erase_deletes_plans_with_their_history(patient, clinician):
     plan.save()
     assert Plan.history.filter(id=plan.pk).count() >= 2
 
-    patient_erase(user=patient)
+    patient_erase(user=patient, password=PASSWORD)
 
     assert not Plan.objects.filter(pk=plan.pk).exists()
     assert not Plan.history.filter(id=plan.pk).exists()

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_ip_address, get_cool_off
+from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.db import transaction
 from rest_framework import exceptions, serializers
 from rest_framework.fields import SkipField
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -22,17 +21,23 @@ from rest_framework_simplejwt.serializers import (
     TokenObtainPairSerializer,
     TokenRefreshSerializer,
 )
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.api.validation import StrictTypesMixin
 from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
 from sessions.selectors.export import (
     PatientExport,  # runtime: the schema reads the hint
 )
-from users.api.throttling import FALLBACK_RETRY_AFTER, LoginLockedOut
+from users.api.export_history import (
+    ExportDeviceSerializer,
+    ExportLoginRecordSerializer,
+    ExportPlanItemVersionSerializer,
+    ExportPlanVersionSerializer,
+)
+from users.api.throttling import LoginLockedOut
+from users.lockout import login_retry_after
 from users.models import CareRelationship, PatientAccessLog, User
 from users.services import email_normalize
+from users.tokens import FamilyRefreshToken, refresh_rotate
 
 
 # ---------------------------------------------------------------------------
@@ -133,6 +138,8 @@ class TokenPairSerializer(serializers.Serializer[Any]):
 class LoginSerializer(StrictTypesMixin, TokenObtainPairSerializer):
     """Email and password."""
 
+    token_class = FamilyRefreshToken  # a login starts a token family (users/tokens.py)
+
     # simplejwt's login keyed by email; django-axes sees the request; lockout -> 429.
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -156,10 +163,7 @@ class LoginSerializer(StrictTypesMixin, TokenObtainPairSerializer):
             # authenticate() returned None: wrong credentials, or axes refused a locked
             # out pair (then it flagged the request, even with the right password).
             if getattr(request, "axes_locked_out", False):
-                cool_off = get_cool_off(request)
-                raise LoginLockedOut(
-                    wait=cool_off.total_seconds() if cool_off else FALLBACK_RETRY_AFTER
-                ) from None
+                raise LoginLockedOut(wait=login_retry_after(request)) from None
             raise
         if settings.AXES_RESET_ON_SUCCESS:
             # What axes does on user_logged_in, which a token login does not send (the
@@ -181,24 +185,15 @@ class RefreshSerializer(StrictTypesMixin, TokenRefreshSerializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        # Decoding without verification only finds the row to lock; super() verifies.
-        jti = RefreshToken(attrs["refresh"], verify=False).get("jti")
-        with transaction.atomic():
-            # Two refreshes of one token at once: the second waits here, then finds
-            # the token blacklisted (PostgreSQL; SQLite serializes writes anyway).
-            # order_by(): the model orders by its nullable user, an outer join that
-            # PostgreSQL refuses to lock.
-            list(
-                OutstandingToken.objects.select_for_update()
-                .filter(jti=jti)
-                .order_by()
-                .values_list("id", flat=True)
-            )
-            try:
-                return super().validate(attrs)
-            except User.DoesNotExist as exc:
-                # The account was erased after the token was issued.
-                raise InvalidToken("Token is invalid or expired") from exc
+        # Grace window for a lost answer, reuse detection (users/tokens.py).
+        return refresh_rotate(token=attrs["refresh"], rotate=self._rotate)
+
+    def _rotate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist as exc:
+            # The account was erased after the token was issued.
+            raise InvalidToken("Token is invalid or expired") from exc
 
 
 class LogoutSerializer(StrictTypesMixin, TokenBlacklistSerializer):
@@ -210,20 +205,27 @@ class LogoutSerializer(StrictTypesMixin, TokenBlacklistSerializer):
 # ---------------------------------------------------------------------------
 # Me: password and the data export
 # ---------------------------------------------------------------------------
-class PasswordChangeSerializer(StrictTypesMixin, serializers.Serializer[Any]):
-    current_password = serializers.CharField(
+def password_field(help_text: str, *, max_length: int = 1024) -> serializers.CharField:
+    """A write-only password as typed: never trimmed."""
+    return serializers.CharField(
         write_only=True,
-        max_length=1024,
+        max_length=max_length,
         trim_whitespace=False,
         style={"input_type": "password"},
-        help_text="The password in use now.",
+        help_text=help_text,
     )
-    new_password = serializers.CharField(
-        write_only=True,
-        max_length=128,
-        trim_whitespace=False,
-        style={"input_type": "password"},
-        help_text="The new password (same rules as at registration).",
+
+
+class EraseSerializer(StrictTypesMixin, serializers.Serializer[Any]):
+    """The current password, to confirm an erasure."""
+
+    password = password_field("The account's current password.")
+
+
+class PasswordChangeSerializer(StrictTypesMixin, serializers.Serializer[Any]):
+    current_password = password_field("The password in use now.")
+    new_password = password_field(
+        "The new password (same rules as at registration).", max_length=128
     )
 
 
@@ -405,6 +407,20 @@ class ExportSerializer(serializers.Serializer[Any]):
     )
     access_log = ExportAccessLogEntrySerializer(
         many=True, help_text="Every read of your data by staff, oldest first."
+    )
+    plan_history = ExportPlanVersionSerializer(
+        many=True, help_text="Every saved version of your plans, oldest first."
+    )
+    plan_item_history = ExportPlanItemVersionSerializer(
+        many=True,
+        help_text="Every saved version of your plans' exercises and dosage, oldest first.",
+    )
+    login_records = ExportLoginRecordSerializer(
+        many=True,
+        help_text="Login records kept for the lockout (address, device), oldest first.",
+    )
+    devices = ExportDeviceSerializer(
+        many=True, help_text="Your logged-in devices (refresh tokens that still work)."
     )
 
     def get_format_version(self, obj: PatientExport) -> int:

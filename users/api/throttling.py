@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 LOCKED_OUT = (
     "Too many failed logins for this email address from this network. "
-    "Wait before trying again; every attempt while locked restarts the wait."
+    "Wait `Retry-After` seconds before trying again (refused attempts do not count)."
 )
 FALLBACK_RETRY_AFTER = 60  # seconds, when a throttle cannot say how long to wait
 

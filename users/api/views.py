@@ -42,6 +42,7 @@ from users.api.openapi.patients import patient_schema
 from users.api.permissions import IsClinicianOrAdmin
 from users.api.serializers import (
     AccountSerializer,
+    EraseSerializer,
     ExportSerializer,
     LoginSerializer,
     LogoutSerializer,
@@ -137,13 +138,17 @@ class LoginView(RetryAfterMixin, TokenObtainPairView):
 
 
 @auth_docs.refresh_schema
+# A reuse revokes the token family and answers 401: the revocation must outlive the
+# error response, so this view runs outside the request transaction (users/tokens.py).
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class RefreshView(RetryAfterMixin, TokenRefreshView):
     """Exchange a refresh token for a new access token **and a new refresh token**.
 
     Refresh tokens rotate: the one you send is revoked by this call, so store the new
-    `refresh` before using it again. Sending a used, revoked or expired refresh token
-    answers 401 `token_not_valid`: log in again. If a refresh request fails on the
-    network, retry it with the same token only if you never received the answer.
+    `refresh` before using it again. If a refresh request fails on the network, retry it
+    with the same token within 10 seconds: the same new pair is answered. A used token
+    sent later counts as stolen: 401 `token_not_valid`, and every token of that login is
+    revoked. A revoked or expired refresh token answers 401 too: log in again.
     """
 
     serializer_class = RefreshSerializer
@@ -189,9 +194,19 @@ class MeView(GenericAPIView):
         )
         return Response(AccountSerializer(user).data)
 
+    def get_throttles(self) -> list[Any]:
+        throttles = super().get_throttles()
+        if self.request.method == "DELETE":
+            # The password is checked here too: the same budget as logins.
+            self.throttle_scope = "auth"
+            throttles.append(ScopedRateThrottle())
+        return throttles
+
     def delete(self, request: Request) -> Response:
+        serializer = EraseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         try:
-            patient_erase(user=self.get_object())
+            patient_erase(user=self.get_object(), **serializer.validated_data)
         except PermissionDenied as exc:
             # The service decides who may be erased; its reason is the 403's detail.
             raise exceptions.PermissionDenied(str(exc)) from exc
@@ -203,7 +218,7 @@ class PasswordChangeView(RetryAfterMixin, APIView):
     """Change my password; every device (this one included) must log in again."""
 
     # api_settings imports the configured classes; the stubs type them as dotted paths.
-    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)  # type: ignore[arg-type]
+    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)  # type: ignore[arg-type]  # the stubs type the setting as class paths  # type: ignore[arg-type]
     # Same budget as logins: the current password must not be guessable from here.
     throttle_scope = "auth"
 
@@ -215,8 +230,12 @@ class PasswordChangeView(RetryAfterMixin, APIView):
 
 
 @me_docs.export_schema
-class ExportView(APIView):
+class ExportView(RetryAfterMixin, APIView):
     """A copy of all my data as JSON (right of access / portability)."""
+
+    # An expensive read: a few an hour per account (scope `export`).
+    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)  # type: ignore[arg-type]  # the stubs type the setting as class paths
+    throttle_scope = "export"
 
     def get(self, request: Request) -> Response:
         export = patient_export(user=signed_in_user(request))

@@ -17,9 +17,10 @@ from config.api.schema import (
     problem_response,
     problem_responses,
 )
-from users.api.openapi.auth import EXAMPLE_ACCOUNT, EXAMPLE_USER_ID, throttled_response
+from users.api.openapi.auth import EXAMPLE_ACCOUNT, throttled_response
 from users.api.serializers import (
     AccountSerializer,
+    EraseSerializer,
     ExportSerializer,
     PasswordChangeSerializer,
 )
@@ -124,14 +125,41 @@ me_schema = extend_schema_view(
             "session logs (with exercises and sets), care-team links and login records, "
             "and revokes every refresh token. Kept: the log of staff reads of your data, "
             "with the link to you removed (so staff stay accountable). There is no undo; "
-            "download `me/export/` first if you want a copy. Clinician and administrator "
-            "accounts get 403 (an administrator closes them)."
+            "download `me/export/` first if you want a copy. The body carries the "
+            "account's current `password` (a token alone cannot erase an account). "
+            "Clinician and administrator accounts get 403 (an administrator closes "
+            "them). Throttled like logins (scope `auth`)."
         ),
-        request=None,
+        request=EraseSerializer,
+        parameters=THROTTLE_PARAMETERS,
+        examples=[
+            OpenApiExample(
+                "Confirm", value={"password": "knee-bends-at-dawn"}, request_only=True
+            )
+        ],
         responses={
             204: OpenApiResponse(description="Erased. Discard your tokens."),
             **not_authenticated("/api/v1/me/"),
+            **throttled_response("/api/v1/me/"),
             **problem_responses(
+                s400=problem_response(
+                    400,
+                    "Missing or wrong current password: nothing was erased.",
+                    problem_example(
+                        "Wrong password",
+                        400,
+                        "invalid",
+                        WRONG_CURRENT_PASSWORD,
+                        instance="/api/v1/me/",
+                        errors=[
+                            {
+                                "field": "password",
+                                "code": "wrong_password",
+                                "message": WRONG_CURRENT_PASSWORD,
+                            }
+                        ],
+                    ),
+                ),
                 s403=problem_response(
                     403,
                     "Staff accounts cannot erase themselves.",
@@ -142,7 +170,7 @@ me_schema = extend_schema_view(
                         ERASURE_PATIENTS_ONLY,
                         instance="/api/v1/me/",
                     ),
-                )
+                ),
             ),
         },
     ),
@@ -296,7 +324,60 @@ EXAMPLE_EXPORT = {
             "at": "2026-03-01T12:00:00Z",
             "reader": "Dr. Rui Costa",
             "action": "sessions.list",
-            "path": f"/api/v1/sessions/?patient={EXAMPLE_USER_ID}",
+            "path": "/api/v1/sessions/",
+        }
+    ],
+    "plan_history": [
+        {
+            "id": "0b7e8f52-3f3e-4c55-9d8e-2f1b6a1c9d40",
+            "history_date": "2026-02-01T09:30:00Z",
+            "history_type": "+",
+            "history_change_reason": None,
+            "title": "Glute activation for lower back pain",
+            "status": "active",
+            "start_date": "2026-02-02",
+            "end_date": None,
+            "days_of_week": [1, 3, 5],
+            "times_per_week": None,
+            "note": "",
+        }
+    ],
+    "plan_item_history": [
+        {
+            "id": 41,
+            "plan_id": "0b7e8f52-3f3e-4c55-9d8e-2f1b6a1c9d40",
+            "history_date": "2026-02-01T09:30:00Z",
+            "history_type": "+",
+            "history_change_reason": None,
+            "exercise_id": "9a0c1e7d-52f4-4b8e-8d1a-5f0b2c3d4e5f",
+            "order": 0,
+            "sets": 2,
+            "reps": 10,
+            "steps": None,
+            "seconds": None,
+            "per_side": False,
+            "hold_seconds": 3,
+            "rest_seconds": 30,
+            "load": "light loop band",
+            "tempo": "",
+            "block": "main",
+            "note": "",
+        }
+    ],
+    "login_records": [
+        {
+            "kind": "failed",
+            "attempt_time": "2026-02-28T07:59:00Z",
+            "ip_address": "203.0.113.7",
+            "user_agent": "Rehabit/2.3 (iPhone; iOS 19.1)",
+            "path_info": "/api/v1/auth/token/",
+        }
+    ],
+    "devices": [
+        {
+            "jti": "5c1f0d0b6a5e4e8f9a7b3c2d1e0f9a8b",
+            "created_at": "2026-03-01T08:00:00Z",
+            "expires_at": "2026-03-31T08:00:00Z",
         }
     ],
 }
@@ -310,13 +391,17 @@ export_schema = extend_schema_view(
             "Everything stored about you, as one JSON document: the profile, your care "
             "team (names), every plan with its exercises and dosage, every session you "
             "logged with its exercises and sets (deleted sessions appear as tombstones "
-            "with `deleted_at`), and every read of your data by staff (who, when, "
-            "what). Served as an attachment (`Content-Disposition`), so a browser saves "
-            "it as a file."
+            "with `deleted_at`), every read of your data by staff (who, when, "
+            "what), every saved version of your plans and their exercises, the login "
+            "records kept for the lockout (address, device) and your logged-in devices. "
+            "Served as an attachment (`Content-Disposition`), so a browser saves it as a "
+            "file. Throttled (scope `export`, a few an hour)."
         ),
+        parameters=THROTTLE_PARAMETERS,
         responses={
             200: ExportSerializer,
             **not_authenticated("/api/v1/me/export/"),
+            **throttled_response("/api/v1/me/export/"),
         },
         examples=[OpenApiExample("Export", value=EXAMPLE_EXPORT, response_only=True)],
     )

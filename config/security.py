@@ -1,0 +1,99 @@
+"""Who the client is, and what production refuses to start with.
+
+- ``client_ip``: the client's address under the one trusted-proxy setting
+  (``TRUSTED_PROXY_COUNT``). DRF's throttles read the same number (``NUM_PROXIES``) and
+  django-axes calls this function (``AXES_CLIENT_IP_CALLABLE``), so rate limits and
+  login lockouts always key on the same address. With no trusted proxy (the default) a
+  client's ``X-Forwarded-For`` is ignored: it is whatever the client wants it to be.
+- ``login_username``: the account a login attempt is about, for django-axes. The API
+  posts ``email``, the admin's form posts ``username``: both are normalised the same way,
+  so both count against the same account.
+- ``secret_key_check``: production refuses a short or placeholder ``DJANGO_SECRET_KEY``.
+
+The settings import this module: it must not import anything that reads the settings.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+
+# Django's own deployment check (security.W009) asks for as much.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE = 5
+# Values that appear in this repository (.env.example, local settings) or in Django's
+# generated keys for development: anyone can read them, so they sign nothing.
+SECRET_KEY_PLACEHOLDERS = ("change-me", "changeme", "django-insecure", "example")
+
+
+def _valid_ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: DRF's throttle identity, always a valid IP for axes.
+
+    DRF picks the address ``NUM_PROXIES`` entries from the right of X-Forwarded-For
+    (what the trusted proxies appended), or REMOTE_ADDR when no proxy is trusted. A
+    value that is not an IP address (a trusted proxy that did not append) falls back to
+    REMOTE_ADDR, so nothing the client wrote is ever stored as its address.
+    """
+    # DRF reads only the headers and META, which a Django request has too.
+    # Imported here: the production settings import this module, and DRF's throttling
+    # module reads the settings when imported (it would cache DRF's defaults).
+    from rest_framework.throttling import BaseThrottle
+
+    address = _valid_ip(BaseThrottle().get_ident(request))  # type: ignore[arg-type]
+    return address or _valid_ip(request.META.get("REMOTE_ADDR"))
+
+
+def login_username(
+    request: HttpRequest, credentials: Mapping[str, Any] | None
+) -> str | None:
+    """The normalised email a login attempt names, from the API's or the admin's form."""
+    from users.services import email_normalize
+
+    sources: list[Mapping[str, Any]] = []
+    if credentials:
+        sources.append(credentials)
+    data = getattr(request, "data", None)
+    if isinstance(data, Mapping):
+        sources.append(data)
+    if request is not None and hasattr(request, "POST"):
+        sources.append(request.POST)
+    for source in sources:
+        for field in ("email", "username"):
+            value = source.get(field)
+            if isinstance(value, str) and value.strip():
+                # django-axes stores it in a varchar(255).
+                return email_normalize(value)[:255]
+    return None
+
+
+def secret_key_check(key: str) -> str:
+    """Return ``key`` if it can sign production tokens; ImproperlyConfigured otherwise."""
+    lowered = key.lower()
+    problems = []
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        problems.append(f"shorter than {SECRET_KEY_MIN_LENGTH} characters")
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE:
+        problems.append(f"fewer than {SECRET_KEY_MIN_UNIQUE} distinct characters")
+    if any(word in lowered for word in SECRET_KEY_PLACEHOLDERS):
+        problems.append("a placeholder (from .env.example or a development default)")
+    if problems:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is unsafe for production: "
+            + "; ".join(problems)
+            + ". Generate one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'"
+        )
+    return key
