@@ -114,6 +114,11 @@ class Exercise(Reviewable, Dosage):
     contraindications = models.TextField(
         blank=True, max_length=2000, help_text="When not to do this exercise."
     )
+    education = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text="Why the exercise helps, in the patient's words (shown in the app).",
+    )
     primary_muscles = models.ManyToManyField(
         Muscle, related_name="primary_for", blank=True
     )
@@ -152,6 +157,7 @@ class Exercise(Reviewable, Dosage):
                 ),
                 name="exercise_at_most_one_amount",
             ),
+            Dosage.direction_constraint("exercise_direction_per_side"),
         ]
         indexes = [models.Index(fields=["status", "name"])]
 
@@ -315,7 +321,10 @@ class RoutineItem(Dosage):
 
     class Meta:
         ordering = ["order", "id"]
-        constraints = [Dosage.one_amount_constraint("routine_item_one_amount")]
+        constraints = [
+            Dosage.one_amount_constraint("routine_item_one_amount"),
+            Dosage.direction_constraint("routine_item_direction_per_side"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order}. {self.exercise}"  # reads self.exercise

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from common.models import Dosage, TimeStamped
+from common.models import Band, Dosage, TimeStamped
 from exercises.models import Exercise, Routine, RoutineItem
 from users.models import User
 
@@ -123,7 +123,10 @@ class PlanItem(Dosage):
 
     class Meta:
         ordering = ["order", "id"]
-        constraints = [Dosage.one_amount_constraint("plan_item_one_amount")]
+        constraints = [
+            Dosage.one_amount_constraint("plan_item_one_amount"),
+            Dosage.direction_constraint("plan_item_direction_per_side"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.plan_id} #{self.order}"
@@ -229,6 +232,18 @@ class SessionExercise(models.Model):
         PARTIAL = "partial", "Partial"
         SKIPPED = "skipped", "Skipped"
 
+    class Substitution(models.TextChoices):
+        """What the performed exercise is to the plan item's (the library's link kinds)."""
+
+        REGRESSION = "regression", "Regression (easier)"
+        PROGRESSION = "progression", "Progression (harder)"
+        ALTERNATIVE = "alternative", "Alternative"
+
+    class Difficulty(models.TextChoices):
+        TOO_EASY = "too_easy", "Too easy"
+        JUST_RIGHT = "just_right", "Just right"
+        TOO_HARD = "too_hard", "Too hard"
+
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="exercises"
     )
@@ -238,10 +253,23 @@ class SessionExercise(models.Model):
     plan_item = models.ForeignKey(
         PlanItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    substitution = models.CharField(
+        max_length=12,
+        choices=Substitution.choices,
+        blank=True,
+        help_text="Set when the exercise was swapped for a linked one of the plan item's.",
+    )
     order = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DONE)
     pain_during = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=PAIN_SCALE
+    )
+    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, blank=True)
+    rpe = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=PAIN_SCALE,
+        help_text="Rating of perceived exertion, Borg CR10 (0 nothing at all, 10 maximal).",
     )
     notes = models.TextField(blank=True, max_length=1000)
 
@@ -253,12 +281,18 @@ class SessionExercise(models.Model):
 
 
 class SessionSet(models.Model):
-    """One set of a performed exercise: side, reps or seconds, load, completed or not."""
+    """One set of a performed exercise: side or direction, reps or seconds, load, band.
+
+    A set of a per-side or per-direction dosage is logged as one row per side or
+    direction (5 steps right, then 5 left: two rows).
+    """
 
     class Side(models.TextChoices):
         BOTH = "both", "Both / not sided"
         LEFT = "left", "Left"
         RIGHT = "right", "Right"
+        FORWARD = "forward", "Forward"
+        BACKWARD = "backward", "Backward"
 
     session_exercise = models.ForeignKey(
         SessionExercise, on_delete=models.CASCADE, related_name="sets"
@@ -275,6 +309,7 @@ class SessionSet(models.Model):
         null=True, blank=True, validators=[MaxValueValidator(3600)]
     )
     load = models.CharField(max_length=100, blank=True)
+    band = models.CharField(max_length=8, choices=Band.choices, blank=True)
     completed = models.BooleanField(default=True)
 
     class Meta:

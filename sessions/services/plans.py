@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 
-from common.models import Status
+from common.models import Direction, Status
 from exercises.selectors import routine_visible
 from sessions.models import Plan, PlanItem
 from sessions.signals import plan_changed
@@ -48,10 +48,12 @@ AMOUNT_FIELDS = ("reps", "steps", "seconds")
 ADJUSTABLE_ITEM_FIELDS = (
     "sets",
     *AMOUNT_FIELDS,
+    "direction",
     "per_side",
     "hold_seconds",
     "rest_seconds",
     "load",
+    "band",
     "tempo",
     "note",
 )
@@ -124,6 +126,15 @@ def _apply_item_changes(item: PlanItem, changes: Mapping[str, Any]) -> None:
     for field in ADJUSTABLE_ITEM_FIELDS:
         if field in changes:
             setattr(item, field, changes[field])
+    if "per_side" in changes and "direction" not in changes:
+        # An older client's per_side alone: false clears the direction, true keeps
+        # a finer direction already set (per side otherwise).
+        if not changes["per_side"]:
+            item.direction = Direction.NONE
+        elif item.direction == Direction.NONE:
+            item.direction = Direction.PER_SIDE
+    elif "direction" in changes:
+        item.per_side = changes["direction"] != Direction.NONE
 
 
 def _clean_item(item: PlanItem, prefix: str) -> None:
