@@ -20,9 +20,9 @@ from sessions.progress import (
 )
 from tests.conftest import client_for
 from tests.factories import (
-    ExerciseFactory,
     CareRelationshipFactory,
     ClinicianFactory,
+    ExerciseFactory,
     PatientFactory,
     PlanFactory,
     PlanItemFactory,
