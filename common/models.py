@@ -30,7 +30,8 @@ class Reviewable(TimeStamped):
     """Library content that goes draft -> in review -> published -> archived.
 
     The status only changes through the workflow services (exercises.services), which
-    record who submitted, who reviewed and when.
+    record who submitted, who reviewed and when. Private content (``private``) belongs
+    to its author until it is published (publishing clears the flag).
     """
 
     status = models.CharField(
@@ -67,6 +68,12 @@ class Reviewable(TimeStamped):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    private = models.BooleanField(
+        default=False,
+        help_text="Private: only its author may prescribe it, to their own patients "
+        "(who see it through their plans); never in the public library. Submitting "
+        "it for review and publishing it shares it into the library.",
+    )
 
     class Meta:
         abstract = True

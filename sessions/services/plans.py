@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from common.models import Direction, Status
+from exercises.models import Exercise, RoutineItem
 from exercises.selectors import routine_visible
 from sessions.models import Plan, PlanItem
 from sessions.signals import plan_changed
@@ -26,7 +28,7 @@ from users.models import CareRelationship, User
 from users.selectors import patient_get_for
 
 if TYPE_CHECKING:
-    from exercises.models import Routine, RoutineItem
+    from exercises.models import Routine
 
 # Messages the tests assert on (constants beside the raiser).
 NOT_YOUR_PATIENT = "Not one of your patients."
@@ -42,6 +44,14 @@ PLAN_ENDED = "This plan has ended and can no longer be changed."
 NOT_ROUTINE_ITEM = "Not an item of this routine."
 NOT_PLAN_ITEM = "Not an item of this plan."
 DUPLICATE_ITEM = "This item is listed more than once."
+ITEMS_REQUIRED = "Give at least one item (or a routine)."
+MAX_PLAN_ITEMS = 50
+TOO_MANY_ITEMS = f"A plan holds at most {MAX_PLAN_ITEMS} items."
+EXERCISE_NOT_USABLE = (
+    "Unknown exercise, or one you may not prescribe: use a published exercise or "
+    "one of your private ones."
+)
+AMOUNT_REQUIRED = "This exercise has no default dosage: give reps, steps or seconds."
 
 AMOUNT_FIELDS = ("reps", "steps", "seconds")
 # Fields of a plan item a clinician may tweak (at prescription or afterwards).
@@ -59,6 +69,8 @@ ADJUSTABLE_ITEM_FIELDS = (
 )
 # Copied from each routine item, in addition to exercise, routine_item, block and order.
 COPIED_ITEM_FIELDS = ADJUSTABLE_ITEM_FIELDS
+# An exercise's default dosage, the start of an item built from scratch.
+DEFAULT_DOSAGE_FIELDS = tuple(f for f in ADJUSTABLE_ITEM_FIELDS if f != "note")
 ADJUSTABLE_PLAN_FIELDS = (
     "status",
     "end_date",
@@ -176,40 +188,26 @@ def plan_prescribe(
     Raises ValidationError (field errors: patient, routine, schedule, items.N.*); nothing
     is written unless everything is valid.
     """
-    if not can_prescribe(user=prescriber, patient_id=patient.pk) or (
-        patient.role != User.Role.PATIENT
+    _require_care(prescriber=prescriber, patient=patient)
+    if not (
+        routine.status == Status.PUBLISHED
+        or (routine.private and routine.author_id == prescriber.pk)
     ):
-        # Same message whether the account exists, is not a patient or is someone
-        # else's patient: the answer must not reveal who is registered.
-        raise ValidationError({"patient": [NOT_YOUR_PATIENT]})
-    if routine.status != Status.PUBLISHED:
         raise ValidationError({"routine": [ROUTINE_NOT_PUBLISHED]})
-    plan_schedule_validate(
+    routine_items: list[RoutineItem] = list(routine.items.order_by("order", "id"))
+    overrides = _overrides_by_routine_item(routine_items, items)
+    plan = _plan_create(
+        prescriber=prescriber,
+        patient=patient,
+        routine=routine,
+        title=title or routine.title,
         start_date=start_date,
         end_date=end_date,
         days_of_week=days_of_week,
         times_per_week=times_per_week,
-    )
-
-    routine_items: list[RoutineItem] = list(routine.items.order_by("order", "id"))
-    overrides = _overrides_by_routine_item(routine_items, items)
-
-    plan = Plan(
-        patient=patient,
-        prescribed_by=prescriber,
-        routine=routine,
-        title=title or routine.title,
-        status=Plan.Status.ACTIVE,
-        start_date=start_date,
-        end_date=end_date,
-        days_of_week=sorted(days_of_week or []),
-        times_per_week=times_per_week if not days_of_week else None,
         note=note,
+        reason=f"Prescribed from routine {routine.slug}",
     )
-    plan.full_clean()
-    plan._history_user = prescriber  # type: ignore[attr-defined]
-    plan._change_reason = f"Prescribed from routine {routine.slug}"  # type: ignore[attr-defined]
-    plan.save()
 
     for routine_item in routine_items:
         item = PlanItem(
@@ -248,13 +246,141 @@ def plan_prescribe_by_ids(
     errors: dict[str, list[str]] = {}
     if patient is None:
         errors["patient"] = [NOT_YOUR_PATIENT]
-    if routine is None or routine.status != Status.PUBLISHED:
+    if routine is None or not (
+        routine.status == Status.PUBLISHED
+        or (routine.private and routine.author_id == prescriber.pk)
+    ):
         errors["routine"] = [ROUTINE_NOT_PUBLISHED]
     if errors or patient is None or routine is None:  # the last two: for the types
         raise ValidationError(errors)
     return plan_prescribe(
         prescriber=prescriber, patient=patient, routine=routine, **schedule
     )
+
+
+def _require_care(*, prescriber: User, patient: User) -> None:
+    if not can_prescribe(user=prescriber, patient_id=patient.pk) or (
+        patient.role != User.Role.PATIENT
+    ):
+        # Same message whether the account exists, is not a patient or is someone
+        # else's patient: the answer must not reveal who is registered.
+        raise ValidationError({"patient": [NOT_YOUR_PATIENT]})
+
+
+def _plan_create(
+    *,
+    prescriber: User,
+    patient: User,
+    routine: Routine | None,
+    title: str,
+    start_date: dt.date,
+    end_date: dt.date | None,
+    days_of_week: Sequence[int] | None,
+    times_per_week: int | None,
+    note: str,
+    reason: str,
+) -> Plan:
+    """Validate the schedule and save the plan row (history: who, and ``reason``)."""
+    plan_schedule_validate(
+        start_date=start_date,
+        end_date=end_date,
+        days_of_week=days_of_week,
+        times_per_week=times_per_week,
+    )
+    plan = Plan(
+        patient=patient,
+        prescribed_by=prescriber,
+        routine=routine,
+        title=title,
+        status=Plan.Status.ACTIVE,
+        start_date=start_date,
+        end_date=end_date,
+        days_of_week=sorted(days_of_week or []),
+        times_per_week=times_per_week if not days_of_week else None,
+        note=note,
+    )
+    plan.full_clean()
+    plan._history_user = prescriber  # type: ignore[attr-defined]
+    plan._change_reason = reason  # type: ignore[attr-defined]
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_compose(
+    *,
+    prescriber: User,
+    patient: User,
+    title: str,
+    items: Sequence[Mapping[str, Any]],
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    days_of_week: Sequence[int] | None = None,
+    times_per_week: int | None = None,
+    note: str = "",
+) -> Plan:
+    """Build a plan from scratch: ``items`` lists ``{"exercise": <id>, <dosage>...}``.
+
+    Each exercise must be published or one of ``prescriber``'s private exercises. An
+    item's dosage starts from the exercise's default dosage (when it has one) and the
+    fields given replace it; the order is the list's. Raises ValidationError (patient,
+    title, schedule, items.N.*); nothing is written unless everything is valid.
+    """
+    _require_care(prescriber=prescriber, patient=patient)
+    if not items:
+        raise ValidationError({"items": [ITEMS_REQUIRED]})
+    if len(items) > MAX_PLAN_ITEMS:
+        raise ValidationError({"items": [TOO_MANY_ITEMS]})
+    wanted = {entry.get("exercise") for entry in items}
+    usable = {
+        exercise.pk: exercise
+        for exercise in Exercise.objects.filter(pk__in=wanted).filter(
+            Q(status=Status.PUBLISHED) | Q(private=True, author=prescriber)
+        )
+    }
+    for index, entry in enumerate(items):
+        if entry.get("exercise") not in usable:
+            raise ValidationError({f"items.{index}.exercise": [EXERCISE_NOT_USABLE]})
+    plan = _plan_create(
+        prescriber=prescriber,
+        patient=patient,
+        routine=None,
+        title=title,
+        start_date=start_date,
+        end_date=end_date,
+        days_of_week=days_of_week,
+        times_per_week=times_per_week,
+        note=note,
+        reason="Prescribed item by item",
+    )
+    for index, entry in enumerate(items):
+        exercise = usable[entry["exercise"]]
+        item = PlanItem(
+            plan=plan,
+            exercise=exercise,
+            block=entry.get("block") or RoutineItem.Block.MAIN,
+            order=index,
+            **(
+                {field: getattr(exercise, field) for field in DEFAULT_DOSAGE_FIELDS}
+                if exercise.has_default_dosage
+                else {}
+            ),
+        )
+        prefix = f"items.{index}"
+        changes = {k: v for k, v in entry.items() if k in ADJUSTABLE_ITEM_FIELDS}
+        if not exercise.has_default_dosage and not any(
+            changes.get(field) is not None for field in AMOUNT_FIELDS
+        ):
+            raise ValidationError({f"{prefix}.reps": [AMOUNT_REQUIRED]})
+        try:
+            _apply_item_changes(item, changes)
+        except ValidationError as exc:
+            raise _prefixed(exc, prefix) from exc
+        _clean_item(item, prefix)
+        item._history_user = prescriber  # type: ignore[attr-defined]
+        item.save()
+    plan_changed.send(sender=Plan, plan=plan, action="created")
+    return plan
 
 
 def _overrides_by_routine_item(
