@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -118,6 +119,24 @@ class PlanItem(Dosage):
     )
     note = models.CharField(max_length=500, blank=True)
     order = models.PositiveIntegerField(default=0, db_index=True)
+    starts_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First day this item is prescribed (empty: from the plan's start).",
+    )
+    ends_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day this item is prescribed (empty: until the plan ends).",
+    )
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        help_text="The item this one continues with new dosage from starts_on.",
+    )
 
     history = HistoricalRecords()
 
@@ -126,10 +145,22 @@ class PlanItem(Dosage):
         constraints = [
             Dosage.one_amount_constraint("plan_item_one_amount"),
             Dosage.direction_constraint("plan_item_direction_per_side"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="plan_item_ends_after_start",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.plan_id} #{self.order}"
+
+    def is_active_on(self, day: dt.date) -> bool:
+        """Whether the item is prescribed on ``day`` (its own dates; not the plan's)."""
+        return (self.starts_on is None or self.starts_on <= day) and (
+            self.ends_on is None or day <= self.ends_on
+        )
 
 
 class PatientSyncState(models.Model):

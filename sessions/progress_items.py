@@ -2,9 +2,10 @@
 
 Rules (docs/plans-and-progress.md):
 
-- Prescribed: for each day in range up to today that the item's plan schedules (the
-  weight of sessions.schedules: 1 on a listed weekday, times_per_week / 7 otherwise),
-  the item's ``sets``; summed per ISO week and rounded half up.
+- Prescribed: the sessions the item's plan schedules on the days in range up to today
+  on which the item itself is prescribed (its ``starts_on``..``ends_on``: an item
+  re-dosed from a date is two items, the old one ending the day before), summed per
+  ISO week and rounded half up, times the item's ``sets``.
 - Done: the sets of the session entries that name the item (swaps included: a
   regression done instead still works the item), in non-deleted sessions on a date of
   the week. An entry's sets are counted from its logged set rows, completed ones only:
@@ -28,6 +29,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from django.db.models import Subquery
 
@@ -35,8 +37,9 @@ from common.models import Direction
 from sessions.models import PlanItem, SessionExercise, SessionSet
 from sessions.schedules import (
     PlanTimeline,
+    daily_weights,
     local_midnight,
-    scheduled_per_week,
+    round_half_up,
     week_start,
 )
 
@@ -58,6 +61,9 @@ class ItemWeek:
 class ItemProgress:
     plan_id: uuid.UUID
     plan_item_id: int
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    replaces_id: int | None
     exercise_id: uuid.UUID
     exercise_name: str
     sets_done: int
@@ -102,7 +108,17 @@ def items_progress(
         PlanItem.objects.filter(plan_id__in=list(plans))
         .select_related("exercise")
         .order_by("plan__start_date", "plan_id", "order", "id")
-        .only("id", "plan_id", "sets", "direction", "exercise__id", "exercise__name")
+        .only(
+            "id",
+            "plan_id",
+            "sets",
+            "direction",
+            "starts_on",
+            "ends_on",
+            "replaces_id",
+            "exercise__id",
+            "exercise__name",
+        )
     )
     if not items:
         return []
@@ -111,8 +127,8 @@ def items_progress(
         for n in range((week_start(date_to) - week_start(date_from)).days // 7 + 1)
     ]
     last_scheduled = min(date_to, today)
-    sessions_per_week = {
-        plan_id: scheduled_per_week(
+    daily = {
+        plan_id: daily_weights(
             timeline, tz=tz, date_from=date_from, last_scheduled=last_scheduled
         )
         for plan_id, timeline in plans.items()
@@ -126,9 +142,13 @@ def items_progress(
 
     out: list[ItemProgress] = []
     for item in items:
+        sessions_per_week: dict[dt.date, Fraction] = defaultdict(Fraction)
+        for day, weight in daily[item.plan_id].items():
+            if item.is_active_on(day):
+                sessions_per_week[week_start(day)] += weight
         rows = []
         for week in weeks:
-            prescribed = item.sets * sessions_per_week[item.plan_id].get(week, 0)
+            prescribed = item.sets * round_half_up(sessions_per_week[week])
             sets_done = done[item.pk].get(week, 0)
             rows.append(
                 ItemWeek(
@@ -144,6 +164,9 @@ def items_progress(
             ItemProgress(
                 plan_id=item.plan_id,
                 plan_item_id=item.pk,
+                starts_on=item.starts_on,
+                ends_on=item.ends_on,
+                replaces_id=item.replaces_id,
                 exercise_id=item.exercise.pk,
                 exercise_name=item.exercise.name,
                 sets_done=total_done,

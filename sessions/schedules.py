@@ -44,7 +44,7 @@ def _days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
         day += dt.timedelta(days=1)
 
 
-def _round_half_up(value: Fraction) -> int:
+def round_half_up(value: Fraction) -> int:
     return math.floor(value + Fraction(1, 2))
 
 
@@ -144,7 +144,24 @@ def scheduled_per_week(
 ) -> dict[dt.date, int]:
     """Sessions one plan scheduled per week over [date_from, last_scheduled] (rounded)."""
     per_week: dict[dt.date, Fraction] = defaultdict(Fraction)
-    for day in _days(date_from, last_scheduled):
-        state = timeline.state_at(local_midnight(day + dt.timedelta(days=1), tz))
-        per_week[week_start(day)] += state.weight(day)
-    return {week: _round_half_up(amount) for week, amount in per_week.items()}
+    for day, weight in daily_weights(
+        timeline, tz=tz, date_from=date_from, last_scheduled=last_scheduled
+    ).items():
+        per_week[week_start(day)] += weight
+    return {week: round_half_up(amount) for week, amount in per_week.items()}
+
+
+def daily_weights(
+    timeline: PlanTimeline,
+    *,
+    tz: zoneinfo.ZoneInfo,
+    date_from: dt.date,
+    last_scheduled: dt.date,
+) -> dict[dt.date, Fraction]:
+    """Sessions one plan scheduled on each day of [date_from, last_scheduled]."""
+    return {
+        day: timeline.state_at(local_midnight(day + dt.timedelta(days=1), tz)).weight(
+            day
+        )
+        for day in _days(date_from, last_scheduled)
+    }

@@ -7,6 +7,7 @@ Anything outside that scope is indistinguishable from a missing plan.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -136,3 +137,12 @@ def plan_get(*, user: User | AnonymousUser, plan_id: uuid.UUID | str) -> Plan | 
     except ValueError:
         return None
     return _with_items(plan_visible(user=user)).filter(pk=pk).first()
+
+
+def plan_items_on(*, plan: Plan, day: dt.date) -> list[PlanItem]:
+    """The plan's items as prescribed on ``day`` (from the prefetched items; no query).
+
+    Items re-dosed, added or ended from a date (sessions.services.plan_changes) carry
+    their own ``starts_on``/``ends_on``; the plan's own dates do not filter here.
+    """
+    return [item for item in plan.items.all() if item.is_active_on(day)]

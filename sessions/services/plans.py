@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from common.models import Direction, Status
-from exercises.models import Exercise, RoutineItem
+from exercises.models import RoutineItem
 from exercises.selectors import routine_visible
 from sessions.models import Plan, PlanItem
 from sessions.signals import plan_changed
@@ -44,14 +43,6 @@ PLAN_ENDED = "This plan has ended and can no longer be changed."
 NOT_ROUTINE_ITEM = "Not an item of this routine."
 NOT_PLAN_ITEM = "Not an item of this plan."
 DUPLICATE_ITEM = "This item is listed more than once."
-ITEMS_REQUIRED = "Give at least one item (or a routine)."
-MAX_PLAN_ITEMS = 50
-TOO_MANY_ITEMS = f"A plan holds at most {MAX_PLAN_ITEMS} items."
-EXERCISE_NOT_USABLE = (
-    "Unknown exercise, or one you may not prescribe: use a published exercise or "
-    "one of your private ones."
-)
-AMOUNT_REQUIRED = "This exercise has no default dosage: give reps, steps or seconds."
 
 AMOUNT_FIELDS = ("reps", "steps", "seconds")
 # Fields of a plan item a clinician may tweak (at prescription or afterwards).
@@ -69,8 +60,6 @@ ADJUSTABLE_ITEM_FIELDS = (
 )
 # Copied from each routine item, in addition to exercise, routine_item, block and order.
 COPIED_ITEM_FIELDS = ADJUSTABLE_ITEM_FIELDS
-# An exercise's default dosage, the start of an item built from scratch.
-DEFAULT_DOSAGE_FIELDS = tuple(f for f in ADJUSTABLE_ITEM_FIELDS if f != "note")
 ADJUSTABLE_PLAN_FIELDS = (
     "status",
     "end_date",
@@ -303,83 +292,6 @@ def _plan_create(
     plan._history_user = prescriber  # type: ignore[attr-defined]
     plan._change_reason = reason  # type: ignore[attr-defined]
     plan.save()
-    return plan
-
-
-@transaction.atomic
-def plan_compose(
-    *,
-    prescriber: User,
-    patient: User,
-    title: str,
-    items: Sequence[Mapping[str, Any]],
-    start_date: dt.date,
-    end_date: dt.date | None = None,
-    days_of_week: Sequence[int] | None = None,
-    times_per_week: int | None = None,
-    note: str = "",
-) -> Plan:
-    """Build a plan from scratch: ``items`` lists ``{"exercise": <id>, <dosage>...}``.
-
-    Each exercise must be published or one of ``prescriber``'s private exercises. An
-    item's dosage starts from the exercise's default dosage (when it has one) and the
-    fields given replace it; the order is the list's. Raises ValidationError (patient,
-    title, schedule, items.N.*); nothing is written unless everything is valid.
-    """
-    _require_care(prescriber=prescriber, patient=patient)
-    if not items:
-        raise ValidationError({"items": [ITEMS_REQUIRED]})
-    if len(items) > MAX_PLAN_ITEMS:
-        raise ValidationError({"items": [TOO_MANY_ITEMS]})
-    wanted = {entry.get("exercise") for entry in items}
-    usable = {
-        exercise.pk: exercise
-        for exercise in Exercise.objects.filter(pk__in=wanted).filter(
-            Q(status=Status.PUBLISHED) | Q(private=True, author=prescriber)
-        )
-    }
-    for index, entry in enumerate(items):
-        if entry.get("exercise") not in usable:
-            raise ValidationError({f"items.{index}.exercise": [EXERCISE_NOT_USABLE]})
-    plan = _plan_create(
-        prescriber=prescriber,
-        patient=patient,
-        routine=None,
-        title=title,
-        start_date=start_date,
-        end_date=end_date,
-        days_of_week=days_of_week,
-        times_per_week=times_per_week,
-        note=note,
-        reason="Prescribed item by item",
-    )
-    for index, entry in enumerate(items):
-        exercise = usable[entry["exercise"]]
-        item = PlanItem(
-            plan=plan,
-            exercise=exercise,
-            block=entry.get("block") or RoutineItem.Block.MAIN,
-            order=index,
-            **(
-                {field: getattr(exercise, field) for field in DEFAULT_DOSAGE_FIELDS}
-                if exercise.has_default_dosage
-                else {}
-            ),
-        )
-        prefix = f"items.{index}"
-        changes = {k: v for k, v in entry.items() if k in ADJUSTABLE_ITEM_FIELDS}
-        if not exercise.has_default_dosage and not any(
-            changes.get(field) is not None for field in AMOUNT_FIELDS
-        ):
-            raise ValidationError({f"{prefix}.reps": [AMOUNT_REQUIRED]})
-        try:
-            _apply_item_changes(item, changes)
-        except ValidationError as exc:
-            raise _prefixed(exc, prefix) from exc
-        _clean_item(item, prefix)
-        item._history_user = prescriber  # type: ignore[attr-defined]
-        item.save()
-    plan_changed.send(sender=Plan, plan=plan, action="created")
     return plan
 
 

@@ -9,13 +9,15 @@ from django.core.exceptions import ValidationError
 
 from common.models import Status
 from sessions.models import Plan, PlanItem
-from sessions.services.plans import (
+from sessions.services.plan_compose import (
     AMOUNT_REQUIRED,
     EXERCISE_NOT_USABLE,
     ITEMS_REQUIRED,
+    plan_compose,
+)
+from sessions.services.plans import (
     NOT_YOUR_PATIENT,
     ROUTINE_NOT_PUBLISHED,
-    plan_compose,
     plan_prescribe,
 )
 from tests.factories import (
