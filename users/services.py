@@ -60,13 +60,31 @@ def email_normalize(email: str) -> str:
 
 @transaction.atomic
 def user_register(
-    *, email: str, password: str, name: str, timezone: str = "UTC"
+    *,
+    email: str,
+    password: str,
+    name: str,
+    timezone: str = "UTC",
+    invite_code: str | None = None,
 ) -> User:
     """Create a patient account (self-registration never creates staff).
 
-    ValidationError with field errors on a taken email, a weak password or an
-    unknown time zone.
+    With ``invite_code`` the new patient is put in the inviting clinician's care
+    (users.invitations; the code is spent). ValidationError with field errors on a
+    taken email, a weak password, an unknown time zone or a bad invitation code
+    (checked first: nothing is created with a wrong code).
     """
+    if invite_code is not None:
+        from users.invitations import invitation_check, invitation_redeem
+
+        invitation_check(code=invite_code)
+        user = _register(email=email, password=password, name=name, timezone=timezone)
+        invitation_redeem(patient=user, code=invite_code)
+        return user
+    return _register(email=email, password=password, name=name, timezone=timezone)
+
+
+def _register(*, email: str, password: str, name: str, timezone: str) -> User:
     email = email_normalize(email)
     candidate = User(email=email, name=name, timezone=timezone, role=User.Role.PATIENT)
     errors: dict[str, list[ValidationError]] = {}

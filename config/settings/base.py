@@ -307,6 +307,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Email (invitations): EMAIL_URL as django-environ reads it, e.g.
+# smtp+tls://user:password@smtp.example.org:587 in production; the default prints
+# messages on the console (development). docs/deployment.md, "Email".
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rehabit <no-reply@localhost>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
 # Periodic tasks: name -> {"task": dotted path, "schedule": seconds or crontab}. The
 # features that need them add their entries (alerts, digests, webhook sweeps).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
