@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,9 +25,6 @@ from django.utils import timezone
 
 from users.models import Invitation, User
 from users.services import care_link, email_normalize
-
-if TYPE_CHECKING:
-    import uuid
 
 __all__ = [
     "CODE_EXPIRED",
@@ -164,7 +160,7 @@ def invitation_list(*, clinician: User) -> QuerySet[Invitation]:
 
 
 @transaction.atomic
-def invitation_revoke(*, clinician: User, invitation_id: int | uuid.UUID) -> Invitation:
+def invitation_revoke(*, clinician: User, invitation_id: int) -> Invitation:
     """Withdraw a pending invitation of ``clinician``'s.
 
     Invitation.DoesNotExist when it is not theirs (the API answers 404);

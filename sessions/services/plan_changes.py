@@ -112,7 +112,7 @@ def plan_change_from(
                 raise ValidationError({path: [DUPLICATE_ITEM]})
             if item.ends_on is not None and item.ends_on < effective_from:
                 raise ValidationError({path: [ITEM_NOT_ACTIVE]})
-            seen.add(pk)
+            seen.add(item.pk)
 
     for index, entry in enumerate(adjust):
         _redose(

@@ -36,7 +36,9 @@ LATER_DEFAULTS: tuple[dict[str, Any], dict[str, Any]] = (
 )
 
 
-def _drop_defaults(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict:
+def _drop_defaults(
+    entry: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> dict[str, Any]:
     return {
         key: value
         for key, value in entry.items()
