@@ -128,7 +128,7 @@ def revision_diff(revision: ContentRevision) -> list[DiffLine]:
     return [
         DiffLine(
             field=field,
-            label=str(content._meta.get_field(field).verbose_name),
+            label=str(getattr(content._meta.get_field(field), "verbose_name", field)),
             published=getattr(content, field),
             proposed=value,
         )
