@@ -51,3 +51,14 @@ def access_log_about(*, patient: User) -> QuerySet[PatientAccessLog]:
         .select_related("actor")
         .order_by("created_at", "id")
     )
+
+
+def user_in_care(*, user: User) -> bool:
+    """Whether ``user`` is in an active clinician's care (one query; False for staff).
+
+    Lets the app tell a patient without a plan why: nobody has taken them on yet (an
+    invitation code puts them in their clinician's care).
+    """
+    if user.role != User.Role.PATIENT:
+        return False
+    return user.care_team.filter(clinician__is_active=True).exists()

@@ -162,3 +162,11 @@ def test_the_email_is_not_sent_for_an_invitation_revoked_before_delivery(clinici
 
     assert invitation_email_send(invitation_id=invitation.pk, code=code) is False
     assert mail.outbox == []
+
+
+def test_in_care_says_whether_a_clinician_has_taken_the_patient_on(patient, invited):
+    from users.selectors import user_in_care
+
+    assert user_in_care(user=patient) is False
+    invitation_redeem(patient=patient, code=invited[1])
+    assert user_in_care(user=patient) is True
