@@ -69,7 +69,8 @@ from tests.factories import (
     SessionSetFactory,
 )
 from tests.factories.users import PASSWORD
-from users.models import CareRelationship, User
+from users.invitations import invitation_create
+from users.models import CareRelationship, Invitation, User
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +198,9 @@ def world() -> World:
     )
     PatientSyncState.objects.create(patient=patient_a, revision=2)
     PatientSyncState.objects.create(patient=patient_b, revision=1)
+    invitation_a, invite_code_a = invitation_create(
+        clinician=clinician_a, email="invitee@example.com"
+    )
 
     return World(
         users={
@@ -221,7 +225,9 @@ def world() -> World:
             "session_b": session_b,
             "tombstone_a": tombstone_a,
             "missing": type("Missing", (), {"pk": uuid.uuid4()})(),
+            "invitation_a": invitation_a,
         },
+        scratch={"invite_code_a": invite_code_a},
     )
 
 
@@ -244,6 +250,7 @@ def fingerprint() -> dict[str, Any]:
             "password",
         ),
         "care": rows(CareRelationship.objects, "clinician_id", "patient_id"),
+        "invitations": rows(Invitation.objects, "redeemed_at", "revoked_at"),
         "plans": rows(
             Plan.objects,
             "patient_id",
@@ -578,6 +585,38 @@ def library_listing(kind: str) -> dict[str, set[str]]:
 
 
 PATIENTS = f"{API}/patients/"
+INVITATIONS = f"{API}/invitations/"
+
+
+def own_invitations(world: World, principal: str, response: Any) -> None:
+    ids = {item["id"] for item in response.json()["results"]}
+    mine = principal in ("clinician_a", "admin")
+    assert (world.objects["invitation_a"].pk in ids) == mine
+    assert all("code" not in item for item in response.json()["results"])
+
+
+def invitation_sent(world: World, principal: str, response: Any) -> None:
+    assert response.json()["code"]
+    assert Invitation.objects.filter(
+        clinician=world.user(principal), email="someone@example.com"
+    ).exists()
+
+
+def invitation_revoked(world: World, principal: str, response: Any) -> None:
+    assert response.json()["status"] == "revoked"
+
+
+def redeemed_into_care(world: World, principal: str, response: Any) -> None:
+    assert response.json()["in_care"] is True
+    assert CareRelationship.objects.filter(
+        clinician=world.user("clinician_a"), patient=world.user(principal)
+    ).exists()
+
+
+def invite_code_body(world: World, principal: str) -> dict[str, Any]:
+    return {"code": world.scratch["invite_code_a"]}
+
+
 PLANS = f"{API}/plans/"
 SESSIONS = f"{API}/sessions/"
 SYNC_A = {"patient": "@patient_a", "updated_since": "0"}
@@ -723,6 +762,38 @@ CASES: list[Case] = [
         "own data only",
         authenticated(200),
         effect=export_is_the_callers,
+    ),
+    # -- invitations (clinicians send and revoke; patients redeem) ----------------
+    Case(
+        "GET",
+        INVITATIONS,
+        "own invitations",
+        row(401, 403, 403, 200, 200, 200),
+        effect=own_invitations,
+    ),
+    Case(
+        "POST",
+        INVITATIONS,
+        "clinicians invite (admins are in nobody's care team)",
+        row(401, 403, 403, 201, 201, 403),
+        body=lambda world, principal: {"email": "someone@example.com"},
+        effect=invitation_sent,
+    ),
+    Case(
+        "POST",
+        f"{INVITATIONS}{{id}}/revoke/",
+        "clinician A's invitation",
+        row(401, 403, 403, 200, 404, 200),
+        target="invitation_a",
+        effect=invitation_revoked,
+    ),
+    Case(
+        "POST",
+        f"{API}/me/invitations/redeem/",
+        "patients only",
+        row(401, 200, 200, 403, 403, 403),
+        body=invite_code_body,
+        effect=redeemed_into_care,
     ),
     # -- patients (care staff only) --------------------------------------------
     Case(

@@ -190,6 +190,10 @@ REST_FRAMEWORK = {
         # Scoped throttles (ScopedRateThrottle) for the authentication endpoints.
         "auth": env("API_THROTTLE_AUTH", default="20/min"),
         "register": env("API_THROTTLE_REGISTER", default="10/hour"),
+        # Invitations: sending/revoking, and redeeming codes (guessing is hopeless
+        # at 50 bits, and this budget keeps it so).
+        "invitations": env("API_THROTTLE_INVITATIONS", default="60/hour"),
+        "invite_redeem": env("API_THROTTLE_INVITE_REDEEM", default="10/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exceptions.problem_exception_handler",
