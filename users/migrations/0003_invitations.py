@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('users', '0002_care_and_access_log'),
+        ('users', '0003_remove_user_sync_revision'),
     ]
 
     operations = [
