@@ -240,6 +240,8 @@ SPECTACULAR_SETTINGS = {
         "InstructionKindEnum": "exercises.models.ExerciseInstruction.Kind",
         "MediaKindEnum": "exercises.models.ExerciseMedia.Kind",
         "SessionExerciseStatusEnum": "sessions.models.SessionExercise.Status",
+        "FeedbackDifficultyEnum": "sessions.models.SessionExercise.Difficulty",
+        "DifficultyEnum": "exercises.models.Exercise.Difficulty",
     },
     "TAGS": [
         {
@@ -268,6 +270,11 @@ SPECTACULAR_SETTINGS = {
             "description": "Session logs: idempotent uploads, optimistic edits, sync.",
         },
         {"name": "progress", "description": "Weekly adherence and pain, per patient."},
+        {
+            "name": "invitations",
+            "description": "Clinicians invite patients into their care with a "
+            "single-use code.",
+        },
     ],
 }
 
