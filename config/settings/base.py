@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "SessionExerciseStatusEnum": "sessions.models.SessionExercise.Status",
         "FeedbackDifficultyEnum": "sessions.models.SessionExercise.Difficulty",
         "DifficultyEnum": "exercises.models.Exercise.Difficulty",
+        "DosageDirectionEnum": "common.models.Direction",
     },
     "TAGS": [
         {

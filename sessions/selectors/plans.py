@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import django_filters as filters
@@ -20,6 +20,7 @@ from common.filters import FilterSet
 from common.models import Status
 from exercises.models import ExerciseInstruction, ExerciseLink, ExerciseMedia
 from sessions.models import Plan, PlanItem
+from sessions.schedules import local_today
 from users.models import User
 from users.selectors import patient_list
 
@@ -108,7 +109,7 @@ def _with_items(queryset: QuerySet[Plan]) -> QuerySet[Plan]:
         )
         .order_by("order", "id")
     )
-    return queryset.select_related("prescribed_by").prefetch_related(
+    return queryset.select_related("prescribed_by", "patient").prefetch_related(
         Prefetch("items", queryset=items)
     )
 
@@ -146,3 +147,14 @@ def plan_items_on(*, plan: Plan, day: dt.date) -> list[PlanItem]:
     their own ``starts_on``/``ends_on``; the plan's own dates do not filter here.
     """
     return [item for item in plan.items.all() if item.is_active_on(day)]
+
+
+def plans_as_of(*, plans: Sequence[Plan], on: dt.date | None) -> list[Plan]:
+    """Give each plan ``items_on``: its items on ``on`` (default: the patient's today).
+
+    Reads the prefetched items and the joined patient (plan_list / plan_get): no query.
+    """
+    for plan in plans:
+        day = on or local_today(tz_name=plan.patient.timezone)
+        plan.items_on = plan_items_on(plan=plan, day=day)  # type: ignore[attr-defined]
+    return list(plans)

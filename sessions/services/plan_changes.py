@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from sessions.models import Plan, PlanItem
+from sessions.schedules import local_today
 from sessions.services.plan_compose import (
     EXERCISE_NOT_USABLE,
     item_from_exercise,
@@ -41,6 +42,7 @@ from sessions.services.plans import (
     _clean_item,
     _prefixed,
     can_prescribe,
+    plan_update,
 )
 from sessions.signals import plan_changed
 from users.models import User
@@ -49,6 +51,7 @@ __all__ = [
     "BEFORE_PLAN_START",
     "ITEM_NOT_ACTIVE",
     "NOTHING_TO_CHANGE",
+    "plan_adjust",
     "plan_change_from",
 ]
 
@@ -206,3 +209,36 @@ def _add_items(
         )
         _stamp(item, actor, f"{reason}: added")
         item.save()
+
+
+@transaction.atomic
+def plan_adjust(
+    *,
+    plan: Plan,
+    actor: User,
+    changes: Mapping[str, Any],
+    items: Sequence[Mapping[str, Any]] = (),
+    effective_from: dt.date | None = None,
+    add_items: Sequence[Mapping[str, Any]] = (),
+    end_items: Sequence[int] = (),
+) -> Plan:
+    """``PATCH plans/{id}/``: plan fields, then item changes, all or nothing.
+
+    With ``effective_from`` (or when items are added or ended; then from the patient's
+    today) the item changes apply from that day (plan_change_from); without it,
+    ``items`` edits the current items in place (plan_update).
+    """
+    dated = effective_from is not None or bool(add_items) or bool(end_items)
+    plan = plan_update(
+        plan=plan, actor=actor, changes=changes, items=() if dated else items
+    )
+    if dated:
+        plan = plan_change_from(
+            plan=plan,
+            actor=actor,
+            effective_from=effective_from or local_today(tz_name=plan.patient.timezone),
+            adjust=items,
+            add=add_items,
+            end=end_items,
+        )
+    return plan

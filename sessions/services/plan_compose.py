@@ -21,23 +21,29 @@ from sessions.models import Plan, PlanItem
 from sessions.services.plans import (
     ADJUSTABLE_ITEM_FIELDS,
     AMOUNT_FIELDS,
+    NOT_YOUR_PATIENT,
     _apply_item_changes,
     _clean_item,
     _plan_create,
     _prefixed,
     _require_care,
+    plan_prescribe_by_ids,
 )
 from sessions.signals import plan_changed
 from users.models import User
+from users.selectors import patient_get_for
 
 __all__ = [
     "AMOUNT_REQUIRED",
     "EXERCISE_NOT_USABLE",
     "ITEMS_REQUIRED",
     "MAX_PLAN_ITEMS",
+    "PLAN_SOURCE_MISSING",
+    "TITLE_REQUIRED",
     "TOO_MANY_ITEMS",
     "item_from_exercise",
     "plan_compose",
+    "plan_create_by_ids",
     "usable_exercises",
 ]
 
@@ -158,3 +164,45 @@ def plan_compose(
         item.save()
     plan_changed.send(sender=Plan, plan=plan, action="created")
     return plan
+
+
+PLAN_SOURCE_MISSING = "Give a routine, or items to build the plan from."
+TITLE_REQUIRED = "Give a title: there is no routine to take it from."
+
+
+def plan_create_by_ids(
+    *,
+    prescriber: User,
+    patient_id: Any,
+    routine_id: Any = None,
+    items: Sequence[Mapping[str, Any]] = (),
+    title: str = "",
+    **schedule: Any,
+) -> Plan:
+    """``POST plans/``: from a routine (``plan_prescribe_by_ids``) or item by item.
+
+    Without ``routine_id``, ``items`` name exercises (``plan_compose``) and ``title``
+    is required; an unknown or not-yours patient is NOT_YOUR_PATIENT on ``patient``.
+    """
+    if routine_id is not None:
+        return plan_prescribe_by_ids(
+            prescriber=prescriber,
+            patient_id=patient_id,
+            routine_id=routine_id,
+            items=items,
+            title=title,
+            **schedule,
+        )
+    patient = patient_get_for(user=prescriber, patient_id=patient_id)
+    errors: dict[str, list[str]] = {}
+    if patient is None:
+        errors["patient"] = [NOT_YOUR_PATIENT]
+    if not items:
+        errors["routine"] = [PLAN_SOURCE_MISSING]
+    if not title.strip():
+        errors["title"] = [TITLE_REQUIRED]
+    if errors or patient is None:
+        raise ValidationError(errors)
+    return plan_compose(
+        prescriber=prescriber, patient=patient, title=title, items=items, **schedule
+    )

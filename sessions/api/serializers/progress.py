@@ -94,6 +94,50 @@ class ProgressSummarySerializer(serializers.Serializer):
     trend = ProgressTrendSerializer(help_text="How pain after sessions is moving.")
 
 
+class ProgressItemWeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField(help_text="Monday of the ISO week.")
+    sets_done = serializers.IntegerField(
+        help_text="Sets logged against the item (swaps included; a per-side or "
+        "per-direction set counts when both ways were done)."
+    )
+    sets_prescribed = serializers.IntegerField(
+        help_text="The item's sets times the sessions scheduled on its days."
+    )
+    adherence = serializers.FloatField(
+        allow_null=True,
+        help_text="sets_done / sets_prescribed, 2 decimals, not capped; null when "
+        "nothing was prescribed.",
+    )
+
+
+class ProgressItemSerializer(serializers.Serializer):
+    plan = serializers.UUIDField(source="plan_id", help_text="The plan.")
+    plan_item = serializers.IntegerField(
+        source="plan_item_id", help_text="The plan item."
+    )
+    exercise = serializers.UUIDField(source="exercise_id", help_text="Its exercise.")
+    exercise_name = serializers.CharField(help_text="The exercise's name.")
+    starts_on = serializers.DateField(
+        allow_null=True, help_text="First day of the item (null: the plan's start)."
+    )
+    ends_on = serializers.DateField(
+        allow_null=True, help_text="Last day of the item (null: open)."
+    )
+    replaces = serializers.IntegerField(
+        source="replaces_id",
+        allow_null=True,
+        help_text="The item this one continues with new dosage.",
+    )
+    sets_done = serializers.IntegerField(help_text="Sets done over the range.")
+    sets_prescribed = serializers.IntegerField(
+        help_text="Sets prescribed over the range."
+    )
+    adherence = serializers.FloatField(
+        allow_null=True, help_text="Done / prescribed over the range, or null."
+    )
+    weeks = ProgressItemWeekSerializer(many=True, help_text="Per ISO week.")
+
+
 class ProgressSerializer(serializers.Serializer):
     patient = serializers.UUIDField(source="patient_id", help_text="The patient.")
     timezone = serializers.CharField(
@@ -104,6 +148,11 @@ class ProgressSerializer(serializers.Serializer):
         many=True, help_text="One row per ISO week touching the range, oldest first."
     )
     summary = ProgressSummarySerializer(help_text="Totals over the whole range.")
+    items = ProgressItemSerializer(
+        many=True,
+        help_text="Adherence per plan item (done sets / prescribed sets per week), "
+        "for every item of the patient's plans.",
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
