@@ -201,6 +201,7 @@ def world() -> World:
     invitation_a, invite_code_a = invitation_create(
         clinician=clinician_a, email="invitee@example.com"
     )
+    invitation_b, _ = invitation_create(clinician=clinician_b, email="b@example.com")
 
     return World(
         users={
@@ -226,6 +227,7 @@ def world() -> World:
             "tombstone_a": tombstone_a,
             "missing": type("Missing", (), {"pk": uuid.uuid4()})(),
             "invitation_a": invitation_a,
+            "invitation_b": invitation_b,
         },
         scratch={"invite_code_a": invite_code_a},
     )
@@ -789,6 +791,14 @@ CASES: list[Case] = [
     ),
     Case(
         "POST",
+        f"{INVITATIONS}{{id}}/revoke/",
+        "another clinician's invitation",
+        row(401, 403, 403, 404, 404, 200),
+        target="invitation_b",
+        effect=invitation_revoked,
+    ),
+    Case(
+        "POST",
         f"{API}/me/invitations/redeem/",
         "patients only",
         row(401, 200, 200, 403, 403, 403),
@@ -1267,7 +1277,14 @@ def test_every_api_route_is_a_view_of_the_schema():
 
 def test_every_operation_on_an_id_is_tried_on_a_hidden_object():
     """Each operation on an {id} is tried on someone else's object or a hidden one."""
-    foreign = {"plan_b", "session_b", "patient_b", "exercise_draft", "routine_draft"}
+    foreign = {
+        "plan_b",
+        "session_b",
+        "patient_b",
+        "exercise_draft",
+        "routine_draft",
+        "invitation_b",
+    }
     for method, path in {(case.method, case.path) for case in CASES}:
         if "{id}" not in path:
             continue

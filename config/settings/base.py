@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
         "FeedbackDifficultyEnum": "sessions.models.SessionExercise.Difficulty",
         "DifficultyEnum": "exercises.models.Exercise.Difficulty",
         "DosageDirectionEnum": "common.models.Direction",
+        "DirectionEnum": "sessions.progress.Direction.choices",
     },
     "TAGS": [
         {

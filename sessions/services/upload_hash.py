@@ -31,8 +31,8 @@ def _canonical(value: Any) -> Any:
 
 # Upload fields added after the first release, with their defaults (exercise, set).
 LATER_DEFAULTS: tuple[dict[str, Any], dict[str, Any]] = (
-    {"substitution": "", "difficulty": "", "rpe": None},
-    {"band": ""},
+    {"substitution": None, "difficulty": None, "rpe": None},
+    {"band": None},
 )
 
 

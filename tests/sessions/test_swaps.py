@@ -237,8 +237,8 @@ def test_hash_of_an_old_upload_is_unchanged_by_the_new_defaults(walk_item, start
     """A retry across the upgrade: new optional fields at their defaults hash away."""
     old = data_for(walk_item, started)
     new = data_for(walk_item, started, id=old["id"])
-    new["exercises"][0].update(substitution="", difficulty="", rpe=None)
-    new["exercises"][0]["sets"][0]["band"] = ""
+    new["exercises"][0].update(substitution=None, difficulty=None, rpe=None)
+    new["exercises"][0]["sets"][0]["band"] = None
 
     assert upload_hash(old) == upload_hash(new)
     new["exercises"][0]["rpe"] = 3

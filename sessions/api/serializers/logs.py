@@ -89,9 +89,9 @@ class SessionSetInputSerializer(serializers.Serializer):
     )
     band = serializers.ChoiceField(
         choices=Band.choices,
-        allow_blank=True,
-        default="",
-        help_text="Resistance band strength used, if any.",
+        allow_null=True,
+        default=None,
+        help_text="Resistance band strength used, or null.",
     )
     completed = serializers.BooleanField(
         default=True,
@@ -112,8 +112,8 @@ class SessionExerciseInputSerializer(serializers.Serializer):
     )
     substitution = serializers.ChoiceField(
         choices=SessionExercise.Substitution.choices,
-        allow_blank=True,
-        default="",
+        allow_null=True,
+        default=None,
         help_text="For a swap: what `exercise` is to the plan item's exercise (a "
         "library link). Optional: taken from the link when omitted.",
     )
@@ -127,9 +127,9 @@ class SessionExerciseInputSerializer(serializers.Serializer):
     )
     difficulty = serializers.ChoiceField(
         choices=SessionExercise.Difficulty.choices,
-        allow_blank=True,
-        default="",
-        help_text="How the exercise felt: too_easy, just_right or too_hard.",
+        allow_null=True,
+        default=None,
+        help_text="How the exercise felt: too_easy, just_right or too_hard; or null.",
     )
     rpe = _score_field(
         "Rating of perceived exertion on the Borg CR10 scale: 0 nothing at all, "

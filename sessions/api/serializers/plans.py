@@ -299,10 +299,14 @@ class PlanDosageInputSerializer(serializers.Serializer):
     )
     band = serializers.ChoiceField(
         choices=Band.choices,
-        allow_blank=True,
+        allow_null=True,
         required=False,
-        help_text="Band strength: x_light, light, medium, heavy, x_heavy, or empty.",
+        help_text="Band strength: x_light, light, medium, heavy, x_heavy; null clears it.",
     )
+
+    def validate_band(self, value: str | None) -> str:
+        return value or ""
+
     tempo = serializers.CharField(
         max_length=20, allow_blank=True, required=False, help_text="Tempo, e.g. 2-1-2."
     )
