@@ -1,7 +1,8 @@
 """A clinician's day in the library admin, in a real browser.
 
 Log in, write an exercise with its steps and cues, build a routine of three items and
-reorder them by dragging, submit both for review; a second clinician publishes them (the exercise first);
+reorder them by dragging, submit both for review; a second clinician publishes them
+(the exercise first);
 the routine is then in the public API, items in the dragged order.
 """
 

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db.models import Max
 
 from common.models import Status
+from exercises import demo_content
 from exercises.models import (
     Exercise,
     ExerciseInstruction,
@@ -285,7 +286,8 @@ def test_demo_reuses_a_muscle_the_importer_created_with_the_same_slug(debug):
 def test_demo_exercises_carry_the_notes_rationale_in_education(debug):
     load_demo()
 
-    for exercise in Exercise.objects.filter(slug__in=[e.slug for e in demo.EXERCISES]):
+    slugs = [e.slug for e in demo_content.EXERCISES]
+    for exercise in Exercise.objects.filter(slug__in=slugs):
         assert "lower back muscles" in exercise.education
         assert "back muscles should not be doing it" in exercise.education
 
