@@ -37,6 +37,12 @@ from rest_framework_simplejwt.views import (
 from sessions.progress import adherence_recent, annotate_recent_activity
 from sessions.selectors.export import patient_export
 from sessions.services.privacy import patient_erase
+from users.api.invitation_serializers import (
+    InvitationCreatedSerializer,
+    InvitationCreateSerializer,
+    InvitationRedeemSerializer,
+    InvitationSerializer,
+)
 from users.api.openapi import auth as auth_docs
 from users.api.openapi import invitations as invitations_docs
 from users.api.openapi import me as me_docs
@@ -45,10 +51,6 @@ from users.api.permissions import IsClinicianOrAdmin, signed_in_user
 from users.api.serializers import (
     AccountSerializer,
     ExportSerializer,
-    InvitationCreatedSerializer,
-    InvitationCreateSerializer,
-    InvitationRedeemSerializer,
-    InvitationSerializer,
     LoginSerializer,
     LogoutSerializer,
     PasswordChangeSerializer,

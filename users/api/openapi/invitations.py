@@ -10,6 +10,12 @@ from config.api.schema import (
     problem_response,
     problem_responses,
 )
+from users.api.invitation_serializers import (
+    InvitationCreatedSerializer,
+    InvitationCreateSerializer,
+    InvitationRedeemSerializer,
+    InvitationSerializer,
+)
 from users.api.openapi.auth import (
     EXAMPLE_ACCOUNT,
     invite_code_examples,
@@ -17,10 +23,6 @@ from users.api.openapi.auth import (
 )
 from users.api.serializers import (
     AccountSerializer,
-    InvitationCreatedSerializer,
-    InvitationCreateSerializer,
-    InvitationRedeemSerializer,
-    InvitationSerializer,
 )
 from users.invitations import ALREADY_CLOSED, ONLY_PATIENTS_REDEEM
 
