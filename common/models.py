@@ -30,7 +30,8 @@ class Reviewable(TimeStamped):
     """Library content that goes draft -> in review -> published -> archived.
 
     The status only changes through the workflow services (exercises.services), which
-    record who submitted, who reviewed and when.
+    record who submitted, who reviewed and when. Private content (``private``) belongs
+    to its author until it is published (publishing clears the flag).
     """
 
     status = models.CharField(
@@ -67,6 +68,12 @@ class Reviewable(TimeStamped):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    private = models.BooleanField(
+        default=False,
+        help_text="Private: only its author may prescribe it, to their own patients "
+        "(who see it through their plans); never in the public library. Submitting "
+        "it for review and publishing it shares it into the library.",
+    )
 
     class Meta:
         abstract = True
@@ -93,12 +100,44 @@ ONE_AMOUNT = "Give one of reps, steps and seconds, not more than one."
 SECONDS = [MinValueValidator(1), MaxValueValidator(3600)]
 
 
+class Direction(models.TextChoices):
+    """How the amount of a set is split: per side, per direction, or neither."""
+
+    NONE = "none", "Neither (the amount is the whole set)"
+    PER_SIDE = "per_side", "Per side (left and right)"
+    SIDEWAYS = "sideways", "Per direction, sideways (right, then left)"
+    FORWARD_BACKWARD = "forward_backward", "Per direction (forward, then backward)"
+
+
+class Band(models.TextChoices):
+    """Resistance band strength on a level scale (colours differ between makers)."""
+
+    EXTRA_LIGHT = "x_light", "Extra light"
+    LIGHT = "light", "Light"
+    MEDIUM = "medium", "Medium"
+    HEAVY = "heavy", "Heavy"
+    EXTRA_HEAVY = "x_heavy", "Extra heavy"
+
+
+# The sides (SessionSet.side values) a logged set of each direction may name.
+DIRECTION_SIDES: dict[str, tuple[str, ...]] = {
+    Direction.NONE: ("both",),
+    Direction.PER_SIDE: ("left", "right"),
+    Direction.SIDEWAYS: ("right", "left"),
+    Direction.FORWARD_BACKWARD: ("forward", "backward"),
+}
+
+
 class Dosage(models.Model):
     """How much of an exercise to do: sets of reps, steps or seconds, per side or not.
 
     One of reps, steps and seconds is set (none at all where ``amount_required`` is
     off): ``check_amounts`` states the rule, ``clean()`` applies it (so every ModelForm
     and ``full_clean()`` call it) and a check constraint in each concrete model backs it.
+    ``direction`` says how a set's amount is split (per side, per direction or
+    neither); ``per_side`` is kept for older clients and always equals
+    ``direction != "none"`` (``save()`` and ``clean()`` derive one from the other, a
+    check constraint holds them together).
     """
 
     # Whether a dosage without any amount is valid (an exercise's default may be empty).
@@ -116,10 +155,8 @@ class Dosage(models.Model):
     )
     per_side = models.BooleanField(
         default=False,
-        help_text=(
-            "The amount is done on each side (or in each direction), "
-            "e.g. 5 steps right then 5 left."
-        ),
+        help_text="The amount is done on each side or in each direction "
+        "(kept for older clients: equals direction != none).",
     )
     hold_seconds = models.PositiveSmallIntegerField(
         null=True,
@@ -133,10 +170,23 @@ class Dosage(models.Model):
         validators=[MaxValueValidator(3600)],
         help_text="Rest between sets.",
     )
+    direction = models.CharField(
+        max_length=16,
+        choices=Direction.choices,
+        default=Direction.NONE,
+        help_text="How a set's amount is split: per side (left and right), per "
+        "direction (sideways right then left, or forward then backward), or neither.",
+    )
     load = models.CharField(
         max_length=100,
         blank=True,
-        help_text='Band or load, e.g. "light loop band", "2 kg".',
+        help_text='External load, e.g. "2 kg" (band strength goes in band).',
+    )
+    band = models.CharField(
+        max_length=8,
+        choices=Band.choices,
+        blank=True,
+        help_text="Resistance band strength, when the exercise uses a band.",
     )
     tempo = models.CharField(
         max_length=20, blank=True, help_text='Tempo, e.g. "2-1-2".'
@@ -149,6 +199,10 @@ class Dosage(models.Model):
     SECONDS_PER_REP = 3
     SECONDS_PER_STEP = 2
     DEFAULT_REST_SECONDS = 30
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.sync_direction()
+        super().save(*args, **kwargs)
 
     @classmethod
     def check_amounts(
@@ -168,8 +222,31 @@ class Dosage(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        self.sync_direction()
         # Keyed by field, so full_clean() skips the check constraint saying the same.
         self.check_amounts({name: getattr(self, name) for name in AMOUNT_FIELDS})
+
+    def sync_direction(self) -> None:
+        """Make ``per_side`` and ``direction`` agree; ``direction`` wins once set.
+
+        Writers that only know ``per_side`` (older clients, importers) get
+        ``per_side`` as the direction; to clear a direction, set it to ``none``
+        (services do that when a client sends ``per_side: false`` alone).
+        """
+        if self.direction != Direction.NONE:
+            self.per_side = True
+        elif self.per_side:
+            self.direction = Direction.PER_SIDE
+
+    @staticmethod
+    def direction_constraint(name: str) -> models.CheckConstraint:
+        """per_side is exactly "direction is not none"."""
+        none = models.Q(direction=Direction.NONE)
+        return models.CheckConstraint(
+            condition=(none & models.Q(per_side=False))
+            | (~none & models.Q(per_side=True)),
+            name=name,
+        )
 
     @staticmethod
     def one_amount_constraint(name: str) -> models.CheckConstraint:

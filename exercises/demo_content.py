@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from common.models import Direction
 from exercises.models import Exercise, ExerciseInstruction, ExerciseLink, RoutineItem
 
 # ---------------------------------------------------------------------------
@@ -49,7 +50,19 @@ CONDITIONS: tuple[dict[str, str], ...] = (
 # ---------------------------------------------------------------------------
 # Exercises
 # ---------------------------------------------------------------------------
-LOAD = "loop resistance band around both shins"
+# The notes' rationale, in the education field (what the app tells the patient why).
+WHY_GLUTES = (
+    "When your glutes do too little, because they are weak or tight, the muscles of "
+    "your lower back make up for them. Gluteus medius, on the outside of your hip, "
+    "keeps your pelvis from dropping each time you stand on one leg as you walk; when "
+    "it is weak, the lower back muscles on the other side work harder. Let your glutes "
+    "do the work: your back muscles should not be doing it."
+)
+WHY_BAND = "Pressing outward against the band is what gets gluteus medius working."
+WHY_FORWARD_BACK = (
+    "It builds glute strength so that your lower back does not have to make up for "
+    "your glutes."
+)
 BAND_ON_SHINS = "Put the loop band around both shins."
 
 
@@ -69,11 +82,13 @@ class DemoExercise:
     conditions: tuple[str, ...] = (LOWER_BACK_PAIN,)
     difficulty: str = Exercise.Difficulty.BEGINNER
     laterality: str = Exercise.Laterality.BILATERAL
+    education: str = WHY_GLUTES
 
     def fields(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "summary": self.summary,
+            "education": self.education,
             "aliases": "\n".join(self.aliases),
             "difficulty": self.difficulty,
             "laterality": self.laterality,
@@ -97,14 +112,30 @@ DOSAGE_DEFAULTS: dict[str, Any] = {
     "steps": None,
     "seconds": None,
     "per_side": False,
+    "direction": Direction.NONE,
     "hold_seconds": None,
     "rest_seconds": None,
     "load": "",
+    "band": "",
     "tempo": "",
 }
-THREE_BY_TEN = {"sets": 3, "reps": 10, "load": LOAD}
-# per_side: 5 steps in each direction (right then left, or forward then back).
-THREE_BY_FIVE_EACH_WAY = {"sets": 3, "steps": 5, "per_side": True, "load": LOAD}
+# The notes give no band strength: the library leaves it empty (the clinician chooses
+# it in each plan) and keeps ``load`` empty (the band's placement is a setup step).
+THREE_BY_TEN = {"sets": 3, "reps": 10}
+# One set: 5 steps to the right, then 5 to the left.
+THREE_BY_FIVE_SIDEWAYS = {
+    "sets": 3,
+    "steps": 5,
+    "direction": Direction.SIDEWAYS,
+    "per_side": True,
+}
+# One set: 5 steps forward, then 5 back.
+THREE_BY_FIVE_FORWARD_BACK = {
+    "sets": 3,
+    "steps": 5,
+    "direction": Direction.FORWARD_BACKWARD,
+    "per_side": True,
+}
 
 SQUAT = "banded-squat"
 LATERAL_WALK = "lateral-band-walk"
@@ -134,6 +165,7 @@ EXERCISES: tuple[DemoExercise, ...] = (
         ),
         primary=(GLUTEUS_MAXIMUS, GLUTEUS_MEDIUS),
         dosage=THREE_BY_TEN,
+        education=f"{WHY_GLUTES} {WHY_BAND}",
     ),
     DemoExercise(
         slug=LATERAL_WALK,
@@ -152,12 +184,12 @@ EXERCISES: tuple[DemoExercise, ...] = (
         ),
         cues=(
             "Stay upright: your trunk should not lean to either side.",
-            "Keep your feet parallel, toes pointing forward.",
+            "Keep your feet parallel.",
             "Let the heel lead as each foot steps out.",
         ),
         primary=(GLUTEUS_MEDIUS,),
         secondary=(GLUTEUS_MAXIMUS,),
-        dosage=THREE_BY_FIVE_EACH_WAY,
+        dosage=THREE_BY_FIVE_SIDEWAYS,
     ),
     DemoExercise(
         slug=LATERAL_WALK_SHORT,
@@ -174,11 +206,11 @@ EXERCISES: tuple[DemoExercise, ...] = (
         ),
         cues=(
             "Make each step only as wide as you can without your trunk leaning.",
-            "Keep your feet parallel, toes pointing forward.",
+            "Keep your feet parallel.",
         ),
         primary=(GLUTEUS_MEDIUS,),
         secondary=(GLUTEUS_MAXIMUS,),
-        dosage=THREE_BY_FIVE_EACH_WAY,
+        dosage=THREE_BY_FIVE_SIDEWAYS,
     ),
     DemoExercise(
         slug=FORWARD_BACK_WALK,
@@ -198,7 +230,8 @@ EXERCISES: tuple[DemoExercise, ...] = (
         ),
         primary=(GLUTEUS_MEDIUS,),
         secondary=(GLUTEUS_MAXIMUS,),
-        dosage=THREE_BY_FIVE_EACH_WAY,
+        dosage=THREE_BY_FIVE_FORWARD_BACK,
+        education=f"{WHY_GLUTES} {WHY_FORWARD_BACK}",
     ),
 )
 
@@ -222,7 +255,8 @@ LINKS: tuple[DemoLink, ...] = (
         LATERAL_WALK_SHORT,
         LATERAL_WALK,
         ExerciseLink.Kind.PROGRESSION,
-        "Once your trunk stays upright, go back to full-size steps.",
+        # Not in the notes (they give only the regression): marked as the clinician's.
+        "Clinician's note: once your trunk stays upright, go back to full-size steps.",
     ),
 )
 
@@ -276,13 +310,13 @@ ROUTINES: tuple[DemoRoutine, ...] = (
             ),
             DemoItem(
                 LATERAL_WALK,
-                THREE_BY_FIVE_EACH_WAY,
+                THREE_BY_FIVE_SIDEWAYS,
                 "One set: 5 steps to the right, then 5 to the left. If your trunk "
                 "leans, take smaller steps.",
             ),
             DemoItem(
                 FORWARD_BACK_WALK,
-                THREE_BY_FIVE_EACH_WAY,
+                THREE_BY_FIVE_FORWARD_BACK,
                 "One set: 5 steps forward, then 5 back.",
             ),
         ),

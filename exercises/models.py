@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -12,6 +13,7 @@ from common.models import Dosage, Reviewable, Status
 
 __all__ = [
     "Condition",
+    "ContentRevision",
     "Equipment",
     "Exercise",
     "ExerciseInstruction",
@@ -114,6 +116,11 @@ class Exercise(Reviewable, Dosage):
     contraindications = models.TextField(
         blank=True, max_length=2000, help_text="When not to do this exercise."
     )
+    education = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text="Why the exercise helps, in the patient's words (shown in the app).",
+    )
     primary_muscles = models.ManyToManyField(
         Muscle, related_name="primary_for", blank=True
     )
@@ -152,6 +159,7 @@ class Exercise(Reviewable, Dosage):
                 ),
                 name="exercise_at_most_one_amount",
             ),
+            Dosage.direction_constraint("exercise_direction_per_side"),
         ]
         indexes = [models.Index(fields=["status", "name"])]
 
@@ -315,7 +323,82 @@ class RoutineItem(Dosage):
 
     class Meta:
         ordering = ["order", "id"]
-        constraints = [Dosage.one_amount_constraint("routine_item_one_amount")]
+        constraints = [
+            Dosage.one_amount_constraint("routine_item_one_amount"),
+            Dosage.direction_constraint("routine_item_direction_per_side"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order}. {self.exercise}"  # reads self.exercise
+
+
+# ---------------------------------------------------------------------------
+# Governed content: pending revisions of published content
+# ---------------------------------------------------------------------------
+class ContentRevision(models.Model):
+    """A proposed edit of a published exercise or routine, waiting for a second clinician.
+
+    ``changes`` maps field names (REVISABLE_FIELDS of the content's kind) to the
+    proposed values; the published content is untouched until a reviewer approves it
+    (exercises.revisions). Same id, same history: approving saves the content itself.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    exercise = models.ForeignKey(
+        Exercise,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="revisions",
+    )
+    routine = models.ForeignKey(
+        Routine,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="revisions",
+    )
+    changes = models.JSONField(help_text="Field name -> proposed value.")
+    state = models.CharField(
+        max_length=8, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(exercise__isnull=False, routine__isnull=True)
+                | Q(exercise__isnull=True, routine__isnull=False),
+                name="content_revision_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision of {self.content}"
+
+    @property
+    def content(self) -> Exercise | Routine:
+        """The exercise or routine this revision changes (reads the relation)."""
+        target = self.exercise if self.exercise_id else self.routine
+        assert target is not None
+        return target

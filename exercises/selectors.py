@@ -14,7 +14,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Model, Prefetch, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    IntegerField,
+    Model,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from common.models import Status
 from exercises.filters import (
@@ -62,8 +71,17 @@ def can_see_unpublished(user: Caller | None) -> bool:
 
 
 def _visible(queryset: QuerySet[M], user: Caller | None) -> QuerySet[M]:
+    """Published content; staff also the rest, except other clinicians' private drafts.
+
+    A private exercise or routine is its author's until it is submitted for review
+    (reviewers then see it) and published (which shares it). Superusers see all.
+    """
     if can_see_unpublished(user):
-        return queryset
+        if user is not None and user.is_superuser:
+            return queryset
+        return queryset.filter(
+            Q(private=False) | Q(author=user) | Q(status=Status.IN_REVIEW)
+        )
     return queryset.filter(status=Status.PUBLISHED)
 
 
@@ -121,8 +139,7 @@ def exercise_detail_queryset(*, user: Caller | None) -> QuerySet[Exercise]:
     never points the public at a draft.
     """
     links = ExerciseLink.objects.select_related("target").order_by("order", "id")
-    if not can_see_unpublished(user):
-        links = links.filter(target__status=Status.PUBLISHED)
+    links = links.filter(target__in=exercise_visible(user=user))
     return exercise_visible(user=user).prefetch_related(
         "primary_muscles",
         "secondary_muscles",

@@ -6,7 +6,8 @@ Anything the table does not allow raises WorkflowError:
 
     draft -> in_review            submit   (anyone who may change the content)
     in_review -> published        publish  (needs the publish permission; not the submitter,
-                                            unless a superuser)
+                                            unless a superuser; a routine only when
+                                            every exercise it names is published)
     in_review -> draft            reject   (same rule as publish: a reviewer sends it back)
     published -> archived         archive  (needs the publish permission)
     archived -> draft             restore  (anyone who may change the content)
@@ -24,6 +25,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from common.models import Reviewable, Status
+from exercises.models import Exercise, Routine
 
 if TYPE_CHECKING:
     from users.models import User
@@ -33,6 +35,11 @@ OWN_SUBMISSION = (
     "You cannot review your own submission; another clinician or an admin must."
 )
 NO_PUBLISH_PERMISSION = "You do not have permission to review and publish this content."
+
+ROUTINE_HAS_UNPUBLISHED = (
+    "Publish its exercises first; not published yet: {names}. A published routine "
+    "must only point patients and the public at published exercises."
+)
 
 
 class WorkflowError(Exception):
@@ -177,8 +184,24 @@ def _reviewed(content: Reviewable, user: User, now: datetime) -> list[str]:
 
 
 def _published(content: Reviewable, user: User, now: datetime) -> list[str]:
+    if isinstance(content, Routine):
+        _require_published_exercises(content)
     content.published_at = now
-    return [*_reviewed(content, user, now), "published_at"]
+    content.private = False  # reviewed and published: shared into the library
+    return [*_reviewed(content, user, now), "published_at", "private"]
+
+
+def _require_published_exercises(routine: Routine) -> None:
+    """Refuse a routine whose items name an exercise that is not published (one query)."""
+    names = list(
+        Exercise.objects.filter(routine_items__routine=routine)
+        .exclude(status=Status.PUBLISHED)
+        .order_by("name")
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    if names:
+        raise WorkflowError(ROUTINE_HAS_UNPUBLISHED.format(names=", ".join(names)))
 
 
 def _archived(content: Reviewable, user: User, now: datetime) -> list[str]:

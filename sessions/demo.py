@@ -31,9 +31,15 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from common.demo import DemoReport, DemoUser
-from common.models import Status
-from exercises.demo_content import FORWARD_BACK_WALK, LATERAL_WALK, ROUTINES, SQUAT
-from exercises.models import Routine
+from common.models import Band, Status
+from exercises.demo_content import (
+    FORWARD_BACK_WALK,
+    LATERAL_WALK,
+    LATERAL_WALK_SHORT,
+    ROUTINES,
+    SQUAT,
+)
+from exercises.models import Exercise, Routine
 from sessions.models import Plan, Session, SessionExercise, SessionSet
 from sessions.progress import local_today
 from sessions.services.logs import session_upload
@@ -58,15 +64,17 @@ ROUTINE_SLUG = ROUTINES[0].slug  # "glute-activation-lower-back"
 PLAN_DAYS = (1, 3, 5)  # ISO: Monday, Wednesday, Friday
 PLAN_WEEKS = 4
 PLAN_NOTE = (
-    "Before your walk on Monday, Wednesday and Friday mornings. Stop any exercise "
-    "that makes your back pain sharper, and tell me at your next visit."
+    "Before your walk on Monday, Wednesday and Friday mornings. Start with the light "
+    "band. Stop any exercise that makes your back pain sharper, and tell me at your "
+    "next visit."
 )
 # Scheduled days (0 = the plan's first) with no session: nobody is perfect.
 MISSED = frozenset({4, 9})
 MORNING = dt.time(7, 30)
 EVENING = dt.time(18, 10)
-LIGHT_BAND = "light loop band"
-MEDIUM_BAND = "medium loop band"
+# Band strength: the clinician's choice for this patient (the notes give none).
+LIGHT_BAND = Band.LIGHT
+MEDIUM_BAND = Band.MEDIUM
 NO_CLINICIAN = "Demo patient not created: the demo clinician is missing."
 NO_ROUTINE = "Demo patient has no plan: the demo routine is not published."
 
@@ -150,6 +158,10 @@ class _DemoPatientLoader:
             start_date=today - dt.timedelta(weeks=PLAN_WEEKS),
             days_of_week=list(PLAN_DAYS),
             note=PLAN_NOTE,
+            items=[
+                {"routine_item": item_id, "band": LIGHT_BAND}
+                for item_id in routine.items.values_list("id", flat=True)
+            ],
         )
         self.report.created["plans"] += 1
         return plan
@@ -159,6 +171,9 @@ class _DemoPatientLoader:
         items = {
             item.exercise.slug: item for item in plan.items.select_related("exercise")
         }
+        swaps = dict(
+            Exercise.objects.filter(slug=LATERAL_WALK_SHORT).values_list("slug", "id")
+        )
         tz = zoneinfo.ZoneInfo(patient.timezone)
         days = [
             plan.start_date + dt.timedelta(days=n)
@@ -182,7 +197,8 @@ class _DemoPatientLoader:
                 "effort": script.effort,
                 "notes": script.notes,
                 "exercises": [
-                    _exercise(items[slug], entry) for slug, entry in script.entries
+                    _exercise(items[slug], entry, swaps)
+                    for slug, entry in script.entries
                 ],
             }
             session_upload(patient=patient, data=data)
@@ -194,13 +210,22 @@ class _DemoPatientLoader:
 # ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DemoEntry:
-    """One exercise of a session: status, pain during, notes and sets (side, amount)."""
+    """One exercise of a session: status, pain during, notes and sets (side, amount).
+
+    ``swap``: the slug of the linked exercise done instead of the item's (a regression
+    on the bad day); ``difficulty`` and ``rpe`` (Borg CR10) are the patient's ratings.
+    """
 
     status: str
-    sets: tuple[tuple[str, int, bool], ...]  # (side, reps or steps, completed)
-    load: str
+    sets: tuple[
+        tuple[str, int, bool], ...
+    ]  # (side or direction, reps or steps, completed)
+    band: str
     pain_during: int | None = None
     notes: str = ""
+    difficulty: str = ""
+    rpe: int | None = None
+    swap: str = ""
 
 
 @dataclass(frozen=True)
@@ -229,40 +254,53 @@ def _script(number: int, total: int) -> DemoSession:
     pain_before = round(5 - 2 * progress)
     pain_after = round(4 - 3 * progress) + (1 if number == 5 else 0)
     band = LIGHT_BAND if number < 7 else MEDIUM_BAND
-    squat_reps = (
-        8 if number < 2 else 10
-    )  # the first sessions fall short on the last set
+    # Easier as the weeks go by, harder again with the medium band.
+    rpe = 5 if number < 3 else (4 if number < 7 else 6)
+    short = number < 2  # the first sessions fall short on the squat's last set
     squat = DemoEntry(
         Done,
-        tuple((Side.BOTH, squat_reps if n == 2 else 10, True) for n in range(3)),
+        tuple((Side.BOTH, 8 if short and n == 2 else 10, True) for n in range(3)),
         band,
         pain_during=max(pain_before - 1, 0),
+        difficulty=SessionExercise.Difficulty.TOO_HARD
+        if short
+        else SessionExercise.Difficulty.JUST_RIGHT,
+        rpe=rpe + (2 if short else 0),
     )
+    # One set: 5 steps to the right, then 5 to the left (a row each way).
     lateral = DemoEntry(
         Done,
         tuple((side, 5, True) for _ in range(3) for side in (Side.RIGHT, Side.LEFT)),
         band,
         pain_during=max(pain_before - 2, 0),
+        difficulty=SessionExercise.Difficulty.JUST_RIGHT,
+        rpe=rpe,
     )
+    # One set: 5 steps forward, then 5 back.
     forward_back = DemoEntry(
-        Done, tuple((Side.BOTH, 5, True) for _ in range(3)), band, pain_during=1
+        Done,
+        tuple(
+            (side, 5, True) for _ in range(3) for side in (Side.FORWARD, Side.BACKWARD)
+        ),
+        band,
+        pain_during=1,
+        difficulty=SessionExercise.Difficulty.JUST_RIGHT,
+        rpe=rpe,
     )
     if number == 5:
-        # A bad day: the third set of side steps stopped half-way.
+        # A bad day: the trunk leaned, so the patient took the regression the plan
+        # offers (short steps), as the notes advise.
         lateral = DemoEntry(
-            Partial,
-            (
-                *(
-                    (side, 5, True)
-                    for _ in range(2)
-                    for side in (Side.RIGHT, Side.LEFT)
-                ),
-                (Side.RIGHT, 5, True),
-                (Side.LEFT, 2, False),
+            Done,
+            tuple(
+                (side, 5, True) for _ in range(3) for side in (Side.RIGHT, Side.LEFT)
             ),
             band,
-            pain_during=5,
-            notes="Trunk leaning on the last set, stopped.",
+            pain_during=4,
+            notes="My trunk kept leaning, so I took smaller steps.",
+            difficulty=SessionExercise.Difficulty.JUST_RIGHT,
+            rpe=7,
+            swap=LATERAL_WALK_SHORT,
         )
     if number == 2:
         forward_back = DemoEntry(Skipped, (), band, notes="No time.")
@@ -273,6 +311,8 @@ def _script(number: int, total: int) -> DemoSession:
             band,
             pain_during=2,
             notes="Two sets only, knees tired from yesterday's hike.",
+            difficulty=SessionExercise.Difficulty.TOO_HARD,
+            rpe=8,
         )
     return DemoSession(
         minutes=16 if forward_back.status == Skipped else 20,
@@ -288,20 +328,27 @@ def _script(number: int, total: int) -> DemoSession:
     )
 
 
-def _exercise(item: PlanItem, entry: DemoEntry) -> dict[str, Any]:
+def _exercise(
+    item: PlanItem, entry: DemoEntry, swaps: dict[str, uuid.UUID]
+) -> dict[str, Any]:
     """An upload's exercise entry (the shape session_upload takes)."""
+    swapped = swaps.get(entry.swap) if entry.swap else None
     return {
-        "exercise": item.exercise_id,
+        "exercise": swapped or item.exercise_id,
         "plan_item": item.pk,
+        "substitution": SessionExercise.Substitution.REGRESSION if swapped else "",
         "status": entry.status,
         "pain_during": entry.pain_during if entry.status != Skipped else None,
+        "difficulty": entry.difficulty,
+        "rpe": entry.rpe,
         "notes": entry.notes,
         "sets": [
             {
                 "side": side,
                 "reps": amount,
                 "seconds": None,
-                "load": entry.load,
+                "load": "",
+                "band": entry.band,
                 "completed": completed,
             }
             for side, amount, completed in entry.sets

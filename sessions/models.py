@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from common.models import Dosage, TimeStamped
+from common.models import Band, Dosage, TimeStamped
 from exercises.models import Exercise, Routine, RoutineItem
 from users.models import User
 
@@ -119,15 +120,48 @@ class PlanItem(Dosage):
     )
     note = models.CharField(max_length=500, blank=True)
     order = models.PositiveIntegerField(default=0, db_index=True)
+    starts_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First day this item is prescribed (empty: from the plan's start).",
+    )
+    ends_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day this item is prescribed (empty: until the plan ends).",
+    )
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        help_text="The item this one continues with new dosage from starts_on.",
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "id"]
-        constraints = [Dosage.one_amount_constraint("plan_item_one_amount")]
+        constraints = [
+            Dosage.one_amount_constraint("plan_item_one_amount"),
+            Dosage.direction_constraint("plan_item_direction_per_side"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="plan_item_ends_after_start",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order}. {self.exercise}"  # reads self.exercise, as RoutineItem
+
+    def is_active_on(self, day: dt.date) -> bool:
+        """Whether the item is prescribed on ``day`` (its own dates; not the plan's)."""
+        return (self.starts_on is None or self.starts_on <= day) and (
+            self.ends_on is None or day <= self.ends_on
+        )
 
 
 class PatientSyncState(models.Model):
@@ -232,6 +266,18 @@ class SessionExercise(models.Model):
         PARTIAL = "partial", "Partial"
         SKIPPED = "skipped", "Skipped"
 
+    class Substitution(models.TextChoices):
+        """What the performed exercise is to the plan item's (the library's link kinds)."""
+
+        REGRESSION = "regression", "Regression (easier)"
+        PROGRESSION = "progression", "Progression (harder)"
+        ALTERNATIVE = "alternative", "Alternative"
+
+    class Difficulty(models.TextChoices):
+        TOO_EASY = "too_easy", "Too easy"
+        JUST_RIGHT = "just_right", "Just right"
+        TOO_HARD = "too_hard", "Too hard"
+
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="exercises"
     )
@@ -241,10 +287,23 @@ class SessionExercise(models.Model):
     plan_item = models.ForeignKey(
         PlanItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    substitution = models.CharField(
+        max_length=12,
+        choices=Substitution.choices,
+        blank=True,
+        help_text="Set when the exercise was swapped for a linked one of the plan item's.",
+    )
     order = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DONE)
     pain_during = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=PAIN_SCALE
+    )
+    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, blank=True)
+    rpe = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=PAIN_SCALE,
+        help_text="Rating of perceived exertion, Borg CR10 (0 nothing at all, 10 maximal).",
     )
     notes = models.TextField(blank=True, max_length=1000)
 
@@ -256,12 +315,18 @@ class SessionExercise(models.Model):
 
 
 class SessionSet(models.Model):
-    """One set of a performed exercise: side, reps or seconds, load, completed or not."""
+    """One set of a performed exercise: side or direction, reps or seconds, load, band.
+
+    A set of a per-side or per-direction dosage is logged as one row per side or
+    direction (5 steps right, then 5 left: two rows).
+    """
 
     class Side(models.TextChoices):
         BOTH = "both", "Both / not sided"
         LEFT = "left", "Left"
         RIGHT = "right", "Right"
+        FORWARD = "forward", "Forward"
+        BACKWARD = "backward", "Backward"
 
     session_exercise = models.ForeignKey(
         SessionExercise, on_delete=models.CASCADE, related_name="sets"
@@ -278,6 +343,7 @@ class SessionSet(models.Model):
         null=True, blank=True, validators=[MaxValueValidator(3600)]
     )
     load = models.CharField(max_length=100, blank=True)
+    band = models.CharField(max_length=8, choices=Band.choices, blank=True)
     completed = models.BooleanField(default=True)
 
     class Meta:

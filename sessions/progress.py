@@ -5,7 +5,10 @@ in range); docs/plans-and-progress.md states every rule. In short:
 
 - Weeks are ISO weeks (Monday to Sunday) in the patient's time zone; a session belongs to
   the local date of its ``started_at``. Deleted sessions (tombstones) never count.
-- Done: every non-deleted session logged on a date in range, with or without a plan.
+- Done: every non-deleted session logged on a date in range, with or without a plan,
+  in which at least one exercise was done or partial (a session that lists no
+  exercises at all, e.g. from an older client, still counts; one where every exercise
+  was skipped does not).
 - Scheduled: for each plan, each date in range up to today (the patient's today; the
   future is never "missed") counts when the plan, *as it was at the end of that day*
   (its edit history), was active and the date fell within its start/end dates:
@@ -13,26 +16,35 @@ in range); docs/plans-and-progress.md states every rule. In short:
   times_per_week / 7 per day, summed over the week and rounded half up per plan.
 - Adherence: done / scheduled, not capped (1.5 = more sessions than scheduled); null
   when nothing was scheduled.
-- Pain: plain means of the recorded values; trend: least-squares slope of the weekly
-  pain-after means against the week number, over weeks that have one.
+- Pain: plain means of the recorded values (all non-deleted sessions); trend:
+  least-squares slope of the weekly pain-after means against the week number, over
+  weeks that have one.
+- Per plan item (sessions.progress_items): done sets / prescribed sets per week.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, OuterRef, QuerySet, Subquery
+from django.db.models import Avg, Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from sessions.models import Plan, Session
+from sessions.models import Session, SessionExercise
+from sessions.progress_items import items_progress
+from sessions.schedules import (
+    PlanTimeline,
+    local_midnight,
+    local_today,
+    plan_timelines,
+    scheduled_per_week,
+    week_start,
+)
 
 if TYPE_CHECKING:
     import uuid
@@ -112,26 +124,12 @@ class Progress:
     date_to: dt.date
     weeks: list[WeekProgress]
     summary: ProgressSummary
+    items: list[Any] = field(default_factory=list)  # progress_items.ItemProgress
 
 
 # ---------------------------------------------------------------------------
 # Dates
 # ---------------------------------------------------------------------------
-def week_start(day: dt.date) -> dt.date:
-    """The Monday of ``day``'s ISO week."""
-    return day - dt.timedelta(days=day.weekday())
-
-
-def local_today(*, tz_name: str, now: dt.datetime | None = None) -> dt.date:
-    """Today's date in the time zone ``tz_name`` (IANA)."""
-    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(tz_name)).date()
-
-
-def local_midnight(day: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
-    """The instant ``day`` begins in ``tz`` (aware)."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-
-
 def progress_range(
     *,
     date_from: dt.date | None,
@@ -160,17 +158,6 @@ def progress_range(
     return date_from, date_to
 
 
-def _days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
-    day = first
-    while day <= last:
-        yield day
-        day += dt.timedelta(days=1)
-
-
-def _round_half_up(value: Fraction) -> int:
-    return math.floor(value + Fraction(1, 2))
-
-
 def _mean(values: Sequence[int]) -> float | None:
     return sum(values) / len(values) if values else None
 
@@ -184,95 +171,10 @@ def _ratio(done: int, scheduled: int) -> float | None:
 
 
 # ---------------------------------------------------------------------------
-# Plan schedules through their history
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PlanState:
-    """A plan's schedule fields as they were from ``since`` (None: its first known state)."""
-
-    since: dt.datetime | None
-    status: str
-    start_date: dt.date
-    end_date: dt.date | None
-    days_of_week: frozenset[int]
-    times_per_week: int | None
-
-    def weight(self, day: dt.date) -> Fraction:
-        """How many sessions this state schedules on ``day`` (a fraction for times_per_week)."""
-        if self.status != Plan.Status.ACTIVE or day < self.start_date:
-            return Fraction(0)
-        if self.end_date is not None and day > self.end_date:
-            return Fraction(0)
-        if self.days_of_week:
-            return Fraction(1 if day.isoweekday() in self.days_of_week else 0)
-        if self.times_per_week:
-            return Fraction(self.times_per_week, 7)
-        return Fraction(0)
-
-
-@dataclass
-class PlanTimeline:
-    """The successive states of one plan, oldest first."""
-
-    states: list[PlanState] = field(default_factory=list)
-
-    def state_at(self, moment: dt.datetime) -> PlanState:
-        """The state in force just before ``moment``; the first state before any change."""
-        current = self.states[0]
-        for state in self.states[1:]:
-            if state.since is not None and state.since < moment:
-                current = state
-            else:
-                break
-        return current
-
-
-def _state(row: Sequence[Any], since: dt.datetime | None) -> PlanState:
-    status, start_date, end_date, days_of_week, times_per_week = row
-    return PlanState(
-        since=since,
-        status=status,
-        start_date=start_date,
-        end_date=end_date,
-        days_of_week=frozenset(days_of_week or []),
-        times_per_week=times_per_week,
-    )
-
-
-STATE_FIELDS = ("status", "start_date", "end_date", "days_of_week", "times_per_week")
-
-
-def plan_timelines(*, patient_ids: Sequence[Any]) -> dict[Any, list[PlanTimeline]]:
-    """Each patient's plans as timelines of states (two queries, whatever the count).
-
-    Plans without history rows (e.g. bulk-loaded) get their current state throughout.
-    """
-    plans = Plan.objects.filter(patient_id__in=patient_ids)
-    current = {
-        row[0]: row[1:] for row in plans.values_list("id", "patient_id", *STATE_FIELDS)
-    }
-    history: dict[Any, list[PlanState]] = defaultdict(list)
-    rows = (
-        Plan.history.model.objects.filter(
-            id__in=Subquery(plans.values("id")), history_type__in=["+", "~"]
-        )
-        .order_by("history_date", "history_id")
-        .values_list("id", "history_date", *STATE_FIELDS)
-    )
-    for plan_id, history_date, *state in rows:
-        history[plan_id].append(_state(state, history_date))
-
-    out: dict[Any, list[PlanTimeline]] = defaultdict(list)
-    for plan_id, (patient_id, *state) in current.items():
-        states = history.get(plan_id) or [_state(state, None)]
-        out[patient_id].append(PlanTimeline(states=states))
-    return out
-
-
-# ---------------------------------------------------------------------------
 # The computation
 # ---------------------------------------------------------------------------
-SessionRow = tuple[dt.datetime, int | None, int | None]
+# (started_at, pain_before, pain_after, counts toward adherence)
+SessionRow = tuple[dt.datetime, int | None, int | None, bool]
 
 
 def compute_progress(
@@ -286,8 +188,9 @@ def compute_progress(
 ) -> tuple[list[WeekProgress], ProgressSummary]:
     """The weekly rows and the summary from loaded data (no queries).
 
-    ``sessions`` are (started_at, pain_before, pain_after) of non-deleted sessions; rows
-    outside [date_from, date_to] in the patient's time zone are ignored.
+    ``sessions`` are (started_at, pain_before, pain_after, counts) of non-deleted
+    sessions; rows outside [date_from, date_to] in the patient's time zone are ignored;
+    ``counts`` is false when no exercise was done or partial (not done, pain kept).
     """
     tz = zoneinfo.ZoneInfo(tz_name)
     weeks = [
@@ -298,23 +201,22 @@ def compute_progress(
     scheduled: dict[dt.date, int] = dict.fromkeys(weeks, 0)
     last_scheduled = min(date_to, today)
     for timeline in timelines:
-        per_week: dict[dt.date, Fraction] = defaultdict(Fraction)
-        for day in _days(date_from, last_scheduled):
-            state = timeline.state_at(local_midnight(day + dt.timedelta(days=1), tz))
-            per_week[week_start(day)] += state.weight(day)
-        for week, amount in per_week.items():
-            scheduled[week] += _round_half_up(amount)
+        plan_weeks = scheduled_per_week(
+            timeline, tz=tz, date_from=date_from, last_scheduled=last_scheduled
+        )
+        for week, amount in plan_weeks.items():
+            scheduled[week] += amount
 
     done: dict[dt.date, int] = dict.fromkeys(weeks, 0)
     before: dict[dt.date, list[int]] = defaultdict(list)
     after: dict[dt.date, list[int]] = defaultdict(list)
     with_pain: dict[dt.date, int] = dict.fromkeys(weeks, 0)
-    for started_at, pain_before, pain_after in sessions:
+    for started_at, pain_before, pain_after, counts in sessions:
         day = started_at.astimezone(tz).date()
         if not date_from <= day <= date_to:
             continue
         week = week_start(day)
-        done[week] += 1
+        done[week] += 1 if counts else 0
         if pain_before is not None:
             before[week].append(pain_before)
         if pain_after is not None:
@@ -378,12 +280,33 @@ def pain_trend(points: Sequence[tuple[int, float]]) -> Trend:
 def _session_rows(
     *, patient_ids: Sequence[Any], start: dt.datetime, end: dt.datetime
 ) -> QuerySet[Session, tuple[Any, ...]]:
-    return Session.objects.filter(
-        patient_id__in=patient_ids,
-        deleted_at__isnull=True,
-        started_at__gte=start,
-        started_at__lt=end,
-    ).values_list("patient_id", "started_at", "pain_before", "pain_after")
+    entries = SessionExercise.objects.filter(session=OuterRef("pk"))
+    return (
+        Session.objects.filter(
+            patient_id__in=patient_ids,
+            deleted_at__isnull=True,
+            started_at__gte=start,
+            started_at__lt=end,
+        )
+        .annotate(
+            has_entries=Exists(entries),
+            has_work=Exists(entries.exclude(status=SessionExercise.Status.SKIPPED)),
+        )
+        .values_list(
+            "patient_id",
+            "started_at",
+            "pain_before",
+            "pain_after",
+            "has_entries",
+            "has_work",
+        )
+    )
+
+
+def _session_row(row: Sequence[Any]) -> SessionRow:
+    """(started_at, pain_before, pain_after, counts) from a _session_rows row."""
+    _, started_at, pain_before, pain_after, has_entries, has_work = row
+    return (started_at, pain_before, pain_after, bool(has_work or not has_entries))
 
 
 def progress_get(
@@ -395,8 +318,10 @@ def progress_get(
 ) -> Progress:
     """``patient``'s progress over [date_from, date_to] (defaults: the last 8 weeks).
 
-    Three queries (plans, plan history, sessions). Raises ValidationError for a bad range.
+    Six queries (plans, plan history, sessions; plan items, their entries and sets
+    for the per-item rows). Raises ValidationError for a bad range.
     """
+
     today = local_today(tz_name=patient.timezone, now=now)
     date_from, date_to = progress_range(
         date_from=date_from, date_to=date_to, today=today
@@ -414,7 +339,7 @@ def progress_get(
         date_to=date_to,
         today=today,
         timelines=timelines,
-        sessions=[row[1:] for row in rows],
+        sessions=[_session_row(row) for row in rows],
     )
     return Progress(
         patient_id=patient.pk,
@@ -423,6 +348,13 @@ def progress_get(
         date_to=date_to,
         weeks=weeks,
         summary=summary,
+        items=items_progress(
+            tz=tz,
+            date_from=date_from,
+            date_to=date_to,
+            today=today,
+            timelines=timelines,
+        ),
     )
 
 
@@ -448,12 +380,12 @@ def adherence_recent(
     # One query for everyone: a UTC window wide enough for every time zone (+-14 h),
     # then each patient's own local window is applied by compute_progress.
     sessions: dict[Any, list[SessionRow]] = defaultdict(list)
-    for patient_id, *row in _session_rows(
+    for row in _session_rows(
         patient_ids=ids,
         start=now - dt.timedelta(days=days + 1),
         end=now + dt.timedelta(days=1),
     ):
-        sessions[patient_id].append(tuple(row))
+        sessions[row[0]].append(_session_row(row))
     out: dict[Any, float | None] = {}
     for patient in patients:
         date_from, today = windows[patient.pk]

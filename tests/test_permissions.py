@@ -77,7 +77,8 @@ from tests.factories import (
 )
 from tests.factories.outcomes import AlertFactory, shipped
 from tests.factories.users import PASSWORD
-from users.models import CareRelationship, User
+from users.invitations import invitation_create
+from users.models import CareRelationship, Invitation, User
 
 pytestmark = pytest.mark.django_db
 
@@ -218,6 +219,11 @@ def world() -> World:
             upload_hash="0" * 64,
         )
 
+    invitation_a, invite_code_a = invitation_create(
+        clinician=clinician_a, email="invitee@example.com"
+    )
+    invitation_b, _ = invitation_create(clinician=clinician_b, email="b@example.com")
+
     return World(
         users={
             "anonymous": None,
@@ -248,7 +254,10 @@ def world() -> World:
             "feed_a": CalendarFeed.objects.create(patient=patient_a),
             "feed_gone": type("Gone", (), {"token": "no-such-secret"})(),
             "missing": type("Missing", (), {"pk": uuid.uuid4()})(),
+            "invitation_a": invitation_a,
+            "invitation_b": invitation_b,
         },
+        scratch={"invite_code_a": invite_code_a},
     )
 
 
@@ -271,6 +280,7 @@ def fingerprint() -> dict[str, Any]:
             "password",
         ),
         "care": rows(CareRelationship.objects, "clinician_id", "patient_id"),
+        "invitations": rows(Invitation.objects, "redeemed_at", "revoked_at"),
         "plans": rows(
             Plan.objects,
             "patient_id",
@@ -646,6 +656,38 @@ def library_listing(kind: str) -> dict[str, set[str]]:
 PATIENTS = f"{API}/patients/"
 ALERTS = f"{API}/alerts/"
 ANSWERS = f"{API}/questionnaire-responses/"
+INVITATIONS = f"{API}/invitations/"
+
+
+def own_invitations(world: World, principal: str, response: Any) -> None:
+    ids = {item["id"] for item in response.json()["results"]}
+    mine = principal in ("clinician_a", "admin")
+    assert (world.objects["invitation_a"].pk in ids) == mine
+    assert all("code" not in item for item in response.json()["results"])
+
+
+def invitation_sent(world: World, principal: str, response: Any) -> None:
+    assert response.json()["code"]
+    assert Invitation.objects.filter(
+        clinician=world.user(principal), email="someone@example.com"
+    ).exists()
+
+
+def invitation_revoked(world: World, principal: str, response: Any) -> None:
+    assert response.json()["status"] == "revoked"
+
+
+def redeemed_into_care(world: World, principal: str, response: Any) -> None:
+    assert response.json()["in_care"] is True
+    assert CareRelationship.objects.filter(
+        clinician=world.user("clinician_a"), patient=world.user(principal)
+    ).exists()
+
+
+def invite_code_body(world: World, principal: str) -> dict[str, Any]:
+    return {"code": world.scratch["invite_code_a"]}
+
+
 PLANS = f"{API}/plans/"
 SESSIONS = f"{API}/sessions/"
 SYNC_A = {"patient": "@patient_a", "updated_since": "0"}
@@ -795,6 +837,46 @@ CASES: list[Case] = [
         "own data only",
         authenticated(200),
         effect=export_is_the_callers,
+    ),
+    # -- invitations (clinicians send and revoke; patients redeem) ----------------
+    Case(
+        "GET",
+        INVITATIONS,
+        "own invitations",
+        row(401, 403, 403, 200, 200, 200),
+        effect=own_invitations,
+    ),
+    Case(
+        "POST",
+        INVITATIONS,
+        "clinicians invite (admins are in nobody's care team)",
+        row(401, 403, 403, 201, 201, 403),
+        body=lambda world, principal: {"email": "someone@example.com"},
+        effect=invitation_sent,
+    ),
+    Case(
+        "POST",
+        f"{INVITATIONS}{{id}}/revoke/",
+        "clinician A's invitation",
+        row(401, 403, 403, 200, 404, 200),
+        target="invitation_a",
+        effect=invitation_revoked,
+    ),
+    Case(
+        "POST",
+        f"{INVITATIONS}{{id}}/revoke/",
+        "another clinician's invitation",
+        row(401, 403, 403, 404, 404, 200),
+        target="invitation_b",
+        effect=invitation_revoked,
+    ),
+    Case(
+        "POST",
+        f"{API}/me/invitations/redeem/",
+        "patients only",
+        row(401, 200, 200, 403, 403, 403),
+        body=invite_code_body,
+        effect=redeemed_into_care,
     ),
     # -- patients (care staff only) --------------------------------------------
     Case(
@@ -1423,6 +1505,7 @@ def test_every_operation_on_an_id_is_tried_on_a_hidden_object():
         "routine_draft",
         "alert_b",
         "answers_b",
+        "invitation_b",
     }
     for method, path in {(case.method, case.path) for case in CASES}:
         if "{id}" not in path:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 import zoneinfo
 from typing import ClassVar
@@ -152,3 +153,46 @@ class RefreshRotation(models.Model):
 
     def __str__(self) -> str:
         return f"rotation of {self.used_jti}"
+
+
+class Invitation(TimeStamped):
+    """A clinician's invitation into their care: a single-use code sent by email.
+
+    Only a hash of the code is stored (the code is shown once, to the clinician, and
+    in the email). The code expires (``expires_at``), is used once (``redeemed_at``,
+    ``redeemed_by``) and can be revoked by its clinician (``revoked_at``).
+    """
+
+    clinician = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="invitations_sent"
+    )
+    email = models.EmailField(help_text="Where the invitation was sent.")
+    note = models.TextField(blank=True, max_length=1000)
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    redeemed_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_redeemed",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["clinician", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} by {self.clinician_id}"
+
+    def status_at(self, now: dt.datetime) -> str:
+        """pending, redeemed, revoked or expired."""
+        if self.redeemed_at is not None:
+            return "redeemed"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "pending"

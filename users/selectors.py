@@ -79,3 +79,14 @@ def active_refresh_tokens_of(*, user: User) -> QuerySet[OutstandingToken]:
     return OutstandingToken.objects.filter(
         user=user, expires_at__gt=now(), blacklistedtoken__isnull=True
     ).order_by("created_at", "id")
+
+
+def user_in_care(*, user: User) -> bool:
+    """Whether ``user`` is in an active clinician's care (one query; False for staff).
+
+    Lets the app tell a patient without a plan why: nobody has taken them on yet (an
+    invitation code puts them in their clinician's care).
+    """
+    if not user.is_patient:
+        return False
+    return user.care_team.filter(clinician__is_active=True).exists()

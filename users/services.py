@@ -111,13 +111,31 @@ def user_register_errors(
 
 
 def user_register(
-    *, email: str, password: str, name: str, timezone: str = "UTC"
+    *,
+    email: str,
+    password: str,
+    name: str,
+    timezone: str = "UTC",
+    invite_code: str | None = None,
 ) -> User:
     """Create a patient account (self-registration never creates staff).
 
     ValidationError with field errors on a taken email, a weak password or an
-    unknown time zone (``user_register_errors``).
+    unknown time zone (``user_register_errors``). With ``invite_code`` the new patient
+    is put in the inviting clinician's care (users.invitations; the code is spent); a
+    bad code is checked first, so nothing is created with a wrong code.
     """
+    if invite_code is not None:
+        from users.invitations import invitation_check, invitation_redeem
+
+        invitation_check(code=invite_code)
+        user = _register(email=email, password=password, name=name, timezone=timezone)
+        invitation_redeem(patient=user, code=invite_code)
+        return user
+    return _register(email=email, password=password, name=name, timezone=timezone)
+
+
+def _register(*, email: str, password: str, name: str, timezone: str) -> User:
     errors = user_register_errors(
         email=email, password=password, name=name, timezone=timezone
     )

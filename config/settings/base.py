@@ -246,6 +246,10 @@ REST_FRAMEWORK = {
         "register": env("API_THROTTLE_REGISTER", default="10/hour"),
         # me/export/: the whole account in one answer, an expensive read.
         "export": env("API_THROTTLE_EXPORT", default="6/hour"),
+        # Invitations: sending/revoking, and redeeming codes (guessing is hopeless
+        # at 50 bits, and this budget keeps it so).
+        "invitations": env("API_THROTTLE_INVITATIONS", default="60/hour"),
+        "invite_redeem": env("API_THROTTLE_INVITE_REDEEM", default="10/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exceptions.problem_exception_handler",
@@ -295,6 +299,10 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "InstructionKindEnum": "exercises.models.ExerciseInstruction.Kind",
         "MediaKindEnum": "exercises.models.ExerciseMedia.Kind",
         "SessionExerciseStatusEnum": "sessions.models.SessionExercise.Status",
+        "FeedbackDifficultyEnum": "sessions.models.SessionExercise.Difficulty",
+        "DifficultyEnum": "exercises.models.Exercise.Difficulty",
+        "DosageDirectionEnum": "common.models.Direction",
+        "DirectionEnum": "sessions.progress.Direction.choices",
     },
     "TAGS": [
         {"name": "service", "description": "The API's index, version and status."},
@@ -324,6 +332,11 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
             "description": "Session logs: idempotent uploads, optimistic edits, sync.",
         },
         {"name": "progress", "description": "Weekly adherence and pain, per patient."},
+        {
+            "name": "invitations",
+            "description": "Clinicians invite patients into their care with a "
+            "single-use code.",
+        },
     ],
 }
 
@@ -387,6 +400,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Email (invitations, alert digests, webhook notices): EMAIL_URL as django-environ reads
+# it, e.g. smtp+tls://user:password@smtp.example.org:587 in production; the default
+# prints messages on the console (development). docs/deployment.md, "Email".
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env(
+    "DJANGO_DEFAULT_FROM_EMAIL", default="Rehabit <no-reply@localhost>"
+)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
 # Periodic tasks: name -> {"task": dotted path, "schedule": seconds or crontab}. The
 # features that need them add their entries (alerts, digests, webhook sweeps).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
@@ -418,12 +440,6 @@ CELERY_BEAT_SCHEDULE["outcomes-alert-digests"] = {
     "task": "outcomes.tasks.alert_digests_send_task",
     "schedule": 3600.0,
 }
-# Email (the digest): EMAIL_URL, e.g. smtp+tls://user:password@mail.example.com:587;
-# by default messages are printed on the console (development).
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env(
-    "DJANGO_DEFAULT_FROM_EMAIL", default="Rehabit <alerts@localhost>"
-)
 SPECTACULAR_SETTINGS["TAGS"] += [
     {"name": "alerts", "description": "Alerts on patients' data for their care team."},
 ]

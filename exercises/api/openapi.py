@@ -104,15 +104,19 @@ SIDE_STEP_DETAIL = {
         },
     ],
     "contraindications": "",
+    "education": "When your glutes do too little, your lower back muscles make up "
+    "for them. Let your glutes do the work.",
     "default_dosage": {
         "sets": 3,
         "reps": None,
         "steps": 5,
         "seconds": None,
         "per_side": True,
+        "direction": "sideways",
         "hold_seconds": None,
         "rest_seconds": 30,
-        "load": "light loop band",
+        "load": "",
+        "band": "light",
         "tempo": "",
     },
     "media": [
@@ -169,9 +173,11 @@ def _item(
         "steps": None,
         "seconds": None,
         "per_side": False,
+        "direction": "none",
         "hold_seconds": None,
         "rest_seconds": 30,
-        "load": "light loop band",
+        "load": "",
+        "band": "light",
         "tempo": "",
     }
     return {
@@ -207,7 +213,7 @@ ROUTINE_DETAIL = {
                 "name": "Lateral band walk",
                 "laterality": "alternating",
             },
-            {"steps": 5, "per_side": True},
+            {"steps": 5, "per_side": True, "direction": "sideways"},
             120,
         ),
         _item(
@@ -218,7 +224,7 @@ ROUTINE_DETAIL = {
                 "name": "Forward and backward band walk",
                 "laterality": "alternating",
             },
-            {"steps": 5, "per_side": True},
+            {"steps": 5, "per_side": True, "direction": "forward_backward"},
             120,
         ),
     ],

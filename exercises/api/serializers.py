@@ -11,7 +11,7 @@ from typing import Any, cast
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.models import Status
+from common.models import Direction, Status
 from exercises.models import (
     Exercise,
     ExerciseInstruction,
@@ -86,10 +86,13 @@ class DosageSerializer(serializers.Serializer[Any]):
         help_text="Seconds of work per set; null when counted in reps or steps.",
     )
     per_side = serializers.BooleanField(
-        help_text=(
-            "The amount is done on each side (or in each direction), e.g. 5 steps "
-            "right then 5 left."
-        )
+        help_text="The amount is done on each side (or in each direction), e.g. 5 "
+        "steps right then 5 left (direction != none)."
+    )
+    direction = serializers.ChoiceField(
+        choices=Direction.choices,
+        help_text="none; per_side (left and right); sideways (right, then left); "
+        "forward_backward (forward, then back).",
     )
     hold_seconds = serializers.IntegerField(
         allow_null=True, help_text="Hold at the end position, per rep, in seconds."
@@ -99,7 +102,11 @@ class DosageSerializer(serializers.Serializer[Any]):
         help_text="Rest between sets, in seconds; null means the default (30 s).",
     )
     load = serializers.CharField(
-        help_text='Band or load, e.g. "light loop band", "2 kg"; may be empty.'
+        help_text='External load, e.g. "2 kg"; may be empty (band strength: band).'
+    )
+    band = serializers.CharField(
+        help_text="Resistance band strength: x_light, light, medium, heavy, x_heavy, "
+        "or empty."
     )
     tempo = serializers.CharField(help_text='Tempo, e.g. "2-1-2"; may be empty.')
 
@@ -200,6 +207,9 @@ class ExerciseDetailSerializer(ExerciseSummarySerializer):
     )
     contraindications = serializers.CharField(
         help_text="When not to do it; may be empty."
+    )
+    education = serializers.CharField(
+        help_text="Why it helps, in the patient's words; may be empty."
     )
     default_dosage = serializers.SerializerMethodField(
         help_text="Suggested dosage when it is not part of a routine; null when none is set."

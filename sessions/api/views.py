@@ -25,6 +25,7 @@ from sessions.api.pagination import SessionCursorPagination
 from sessions.api.permissions import IsPatientForWrites, IsPrescriberForWrites
 from sessions.api.serializers import (
     PlanCreateSerializer,
+    PlanQuerySerializer,
     PlanSerializer,
     PlanUpdateSerializer,
     ProgressMeasureSerializer,
@@ -43,9 +44,10 @@ from sessions.selectors.logs import (
     session_page_cursor,
     sessions_represent,
 )
-from sessions.selectors.plans import PlanFilterSet, plan_get, plan_list
+from sessions.selectors.plans import PlanFilterSet, plan_get, plan_list, plans_as_of
 from sessions.services.logs import session_delete, session_update, session_upload
-from sessions.services.plans import plan_prescribe_by_ids, plan_update
+from sessions.services.plan_changes import plan_adjust
+from sessions.services.plan_compose import plan_create_by_ids
 from sessions.services.reads import plans_read, progress_read, sessions_read
 
 if TYPE_CHECKING:
@@ -190,7 +192,16 @@ class PlanViewSet(
         self.check_object_permissions(self.request, plan)
         return plan
 
+    def _on(self) -> Any:
+        """The ``on`` date asked for (400 when malformed), or None for today."""
+        if "on" not in self.request.query_params:
+            return None
+        query = PlanQuerySerializer(data={"on": self.request.query_params["on"]})
+        query.is_valid(raise_exception=True)
+        return query.validated_data["on"]
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        on = self._on()
         page = self.paginate_queryset(self.get_queryset())
         plans = list(page) if page is not None else list(self.get_queryset())
         plans_read(
@@ -199,10 +210,11 @@ class PlanViewSet(
             action="plans.list",
             path=request.path,
         )
-        data = PlanSerializer(plans, many=True).data
+        data = PlanSerializer(plans_as_of(plans=plans, on=on), many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        on = self._on()
         plan = self.get_object()
         plans_read(
             reader=signed_in_user(request),
@@ -210,28 +222,37 @@ class PlanViewSet(
             action="plans.retrieve",
             path=request.path,
         )
-        return Response(PlanSerializer(plan).data)
+        return Response(PlanSerializer(plans_as_of(plans=[plan], on=on)[0]).data)
+
+    def _answer(self, plan: Plan, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = plan_get(user=self.request.user, plan_id=plan.pk)
+        assert fresh is not None
+        data = PlanSerializer(plans_as_of(plans=[fresh], on=None)[0]).data
+        return Response(data, status=status_code)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = PlanCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        plan = plan_prescribe_by_ids(
+        plan = plan_create_by_ids(
             prescriber=signed_in_user(request), **serializer.validated_data
         )
-        fresh = plan_get(user=signed_in_user(request), plan_id=plan.pk)
-        return Response(PlanSerializer(fresh).data, status=status.HTTP_201_CREATED)
+        return self._answer(plan, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
         serializer = PlanUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
-        items = changes.pop("items", [])
-        plan_update(
-            plan=plan, actor=signed_in_user(request), changes=changes, items=items
+        plan_adjust(
+            plan=plan,
+            actor=signed_in_user(request),
+            items=changes.pop("items", []),
+            effective_from=changes.pop("effective_from", None),
+            add_items=changes.pop("add_items", []),
+            end_items=changes.pop("end_items", []),
+            changes=changes,
         )
-        fresh = plan_get(user=signed_in_user(request), plan_id=plan.pk)
-        return Response(PlanSerializer(fresh).data)
+        return self._answer(plan)
 
 
 @PROGRESS_SCHEMA

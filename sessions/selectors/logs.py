@@ -223,20 +223,28 @@ def session_children_rows(
             "exercise__slug",
             "exercise__name",
             "plan_item_id",
+            "substitution",
             "order",
             "status",
             "pain_during",
+            "difficulty",
+            "rpe",
             "notes",
         )
     )
-    for pk, session_id, ex_id, slug, name, item, order, status, pain, notes in rows:
+    for row in rows:
+        pk, session_id, ex_id, slug, name, item, substitution, *rest = row
+        order, status, pain, difficulty, rpe, notes = rest
         entry = {
             "id": pk,
             "exercise": {"id": str(ex_id), "slug": slug, "name": name},
             "plan_item": item,
+            "substitution": substitution,
             "order": order,
             "status": status,
             "pain_during": pain,
+            "difficulty": difficulty,
+            "rpe": rpe,
             "notes": notes,
             "sets": [],
         }
@@ -253,10 +261,11 @@ def session_children_rows(
                 "reps",
                 "seconds",
                 "load",
+                "band",
                 "completed",
             )
         )
-        for exercise_id, order, side, reps, seconds, load, completed in sets:
+        for exercise_id, order, side, reps, seconds, load, band, completed in sets:
             by_id[exercise_id]["sets"].append(
                 {
                     "order": order,
@@ -264,6 +273,7 @@ def session_children_rows(
                     "reps": reps,
                     "seconds": seconds,
                     "load": load,
+                    "band": band,
                     "completed": completed,
                 }
             )

@@ -7,17 +7,20 @@ Anything outside that scope is indistinguishable from a missing plan.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import django_filters as filters
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from common.filters import FilterSet
-from exercises.models import ExerciseInstruction, ExerciseMedia
+from common.models import Status
+from exercises.models import ExerciseInstruction, ExerciseLink, ExerciseMedia
 from sessions.models import Plan, PlanItem
+from sessions.schedules import local_today
 from users.models import User
 from users.selectors import patient_list
 
@@ -55,11 +58,40 @@ def plan_visible(*, user: User | AnonymousUser) -> QuerySet[Plan]:
     return Plan.objects.none()
 
 
-def _with_items(queryset: QuerySet[Plan]) -> QuerySet[Plan]:
-    """Prefetch what PlanSerializer reads: 4 queries per page besides the plans themselves.
+def _swap_links() -> QuerySet[ExerciseLink]:
+    """Links the app may offer as swaps: regressions, progressions, alternatives whose
+    target is published (a private target is filtered per plan by plan_item_swaps)."""
+    return (
+        ExerciseLink.objects.filter(
+            Q(target__status=Status.PUBLISHED) | Q(target__private=True)
+        )
+        .select_related("target")
+        .order_by("order", "id")
+    )
 
-    Items (with their exercise joined), then the exercises' instructions, media and
-    equipment, each in one query for the whole page.
+
+def plan_item_swaps(item: PlanItem, kind: str) -> list[ExerciseLink]:
+    """The item's exercise's links of ``kind`` (prefetched by plan_list / plan_get).
+
+    A private target is offered only in plans of its author (the prescriber).
+    """
+    prescriber = item.plan.prescribed_by_id
+    return [
+        link
+        for link in getattr(item.exercise, "swap_links", [])
+        if link.kind == kind
+        and (
+            link.target.status == Status.PUBLISHED
+            or link.target.author_id == prescriber
+        )
+    ]
+
+
+def _with_items(queryset: QuerySet[Plan]) -> QuerySet[Plan]:
+    """Prefetch what PlanSerializer reads: 5 queries per page besides the plans themselves.
+
+    Items (with their exercise joined), then the exercises' instructions, media,
+    equipment and swap links (with their targets), each in one query for the page.
     """
     items = (
         PlanItem.objects.select_related("exercise")
@@ -73,10 +105,11 @@ def _with_items(queryset: QuerySet[Plan]) -> QuerySet[Plan]:
                 queryset=ExerciseMedia.objects.order_by("order", "id"),
             ),
             "exercise__equipment",
+            Prefetch("exercise__links", queryset=_swap_links(), to_attr="swap_links"),
         )
         .order_by("order", "id")
     )
-    return queryset.select_related("prescribed_by").prefetch_related(
+    return queryset.select_related("prescribed_by", "patient").prefetch_related(
         Prefetch("items", queryset=items)
     )
 
@@ -105,3 +138,23 @@ def plan_get(*, user: User | AnonymousUser, plan_id: uuid.UUID | str) -> Plan | 
     except ValueError:
         return None
     return _with_items(plan_visible(user=user)).filter(pk=pk).first()
+
+
+def plan_items_on(*, plan: Plan, day: dt.date) -> list[PlanItem]:
+    """The plan's items as prescribed on ``day`` (from the prefetched items; no query).
+
+    Items re-dosed, added or ended from a date (sessions.services.plan_changes) carry
+    their own ``starts_on``/``ends_on``; the plan's own dates do not filter here.
+    """
+    return [item for item in plan.items.all() if item.is_active_on(day)]
+
+
+def plans_as_of(*, plans: Sequence[Plan], on: dt.date | None) -> list[Plan]:
+    """Give each plan ``items_on``: its items on ``on`` (default: the patient's today).
+
+    Reads the prefetched items and the joined patient (plan_list / plan_get): no query.
+    """
+    for plan in plans:
+        day = on or local_today(tz_name=plan.patient.timezone)
+        plan.items_on = plan_items_on(plan=plan, day=day)  # type: ignore[attr-defined]
+    return list(plans)

@@ -17,8 +17,6 @@ Errors: ``SessionConflict`` (an upload that clashes with a stored session: map t
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -37,10 +35,17 @@ from sessions.models import (
     SessionExercise,
     SessionSet,
 )
+from sessions.services.swaps import (
+    PLAN_ITEM_MISMATCH,
+    SUBSTITUTION_WITHOUT_PLAN_ITEM,
+    swap_links,
+)
+from sessions.services.upload_hash import upload_hash
 from sessions.signals import session_changed
 from users.models import User
 
 __all__ = [
+    "PLAN_ITEM_MISMATCH",
     "SessionConflict",
     "SessionPreconditionFailed",
     "session_delete",
@@ -66,7 +71,6 @@ UNKNOWN_PLAN = "Unknown plan."
 UNKNOWN_EXERCISE = "Unknown exercise."
 PLAN_ITEM_WITHOUT_PLAN = "A plan item can only be given when the session has a plan."
 UNKNOWN_PLAN_ITEM = "This item is not part of the session's plan."
-PLAN_ITEM_MISMATCH = "This exercise is not the plan item's exercise."
 PLAN_CHANGE_ORPHANS = (
     "The session's exercises refer to another plan or to exercises outside it; "
     "send `exercises` together with the new plan."
@@ -111,34 +115,6 @@ class SessionPreconditionFailed(Exception):
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
-def _canonical(value: Any) -> Any:
-    """JSON-ready form where equal values have one spelling (UUIDs, datetimes in UTC)."""
-    if isinstance(value, Mapping):
-        return {str(key): _canonical(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(item) for item in value]
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, uuid.UUID | dt.date):
-        return str(value)
-    if isinstance(value, models.Model):
-        return str(value.pk)
-    return value
-
-
-def upload_hash(data: Mapping[str, Any]) -> str:
-    """SHA-256 of the validated upload in canonical JSON (sorted keys, UTC datetimes).
-
-    The input is the serializer's validated data, defaults filled in, so a retry that
-    spells the same body differently (key order, whitespace, ``+02:00`` vs ``Z``,
-    an omitted optional field vs its default) hashes the same.
-    """
-    text = json.dumps(
-        _canonical(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _lock_patient(patient_id: Any) -> int:
     """Lock the patient's sync counter until the transaction ends; return its revision.
 
@@ -169,13 +145,15 @@ def _check_references(
     patient_id: Any,
     plan_id: uuid.UUID | None,
     exercises: Sequence[Mapping[str, Any]],
-) -> Plan | None:
-    """Resolve the plan and check every exercise and plan item against it (3 queries at most).
+) -> tuple[Plan | None, list[str]]:
+    """Resolve the plan, check every exercise and plan item; (plan, substitutions).
 
-    The plan must be the patient's; a plan item must be an item of that plan and, when
-    both are given, name the same exercise; an exercise must be published or be in the
-    plan (a clinician may prescribe an exercise later archived). Unknown and not-yours
-    get the same message, so nothing leaks.
+    The plan must be the patient's; a plan item must be an item of that plan and name
+    the same exercise or one its exercise links to (a swap, sessions.services.swaps,
+    whose kind is returned per entry: "" when not a swap); an exercise must be
+    published, in the plan or a swap's target (a clinician may prescribe an exercise
+    later archived). Unknown and not-yours get the same message, so nothing leaks.
+    Four queries at most.
     """
     errors: dict[str, list[ValidationError]] = {}
     plan: Plan | None = None
@@ -188,9 +166,14 @@ def _check_references(
             item_exercises = dict(
                 PlanItem.objects.filter(plan=plan).values_list("id", "exercise_id")
             )
+    links = swap_links(
+        (item_exercises[entry["plan_item"]], entry["exercise"])
+        for entry in exercises
+        if entry.get("plan_item") in item_exercises
+    )
 
     exercise_ids = {entry["exercise"] for entry in exercises}
-    usable = set(item_exercises.values())
+    usable = set(item_exercises.values()) | links.targets()
     if exercise_ids - usable:
         usable |= set(
             Exercise.objects.filter(
@@ -198,28 +181,49 @@ def _check_references(
             ).values_list("id", flat=True)
         )
 
+    substitutions: list[str] = []
     for index, entry in enumerate(exercises):
         prefix = f"exercises.{index}"
+        substitutions.append("")
         if entry["exercise"] not in usable:
             errors[f"{prefix}.exercise"] = [
                 ValidationError(UNKNOWN_EXERCISE, code="unknown_exercise")
             ]
         item_id = entry.get("plan_item")
-        if item_id is None or (plan_id is not None and plan is None):
-            continue  # no item, or the plan itself is already reported unknown
+        given = entry.get("substitution") or ""
+        if item_id is None:
+            if given:
+                errors[f"{prefix}.substitution"] = [
+                    ValidationError(
+                        SUBSTITUTION_WITHOUT_PLAN_ITEM,
+                        code="substitution_without_plan_item",
+                    )
+                ]
+            continue
+        if plan_id is not None and plan is None:
+            continue  # the plan itself is already reported unknown
         if plan is None:
             message, code = PLAN_ITEM_WITHOUT_PLAN, "plan_item_without_plan"
         elif item_id not in item_exercises:
             message, code = UNKNOWN_PLAN_ITEM, "unknown_plan_item"
-        elif item_exercises[item_id] != entry["exercise"]:
-            message, code = PLAN_ITEM_MISMATCH, "plan_item_mismatch"
         else:
+            try:
+                substitutions[index] = links.resolve(
+                    item_exercise=item_exercises[item_id],
+                    exercise=entry["exercise"],
+                    given=given,
+                )
+            except ValidationError as exc:
+                field = (
+                    "plan_item" if exc.code == "plan_item_mismatch" else "substitution"
+                )
+                errors[f"{prefix}.{field}"] = [exc]
             continue
         errors[f"{prefix}.plan_item"] = [ValidationError(message, code=code)]
 
     if errors:
         raise ValidationError(errors)
-    return plan
+    return plan, substitutions
 
 
 def _clean(instance: models.Model, prefix: str, exclude: list[str]) -> None:
@@ -232,17 +236,26 @@ def _clean(instance: models.Model, prefix: str, exclude: list[str]) -> None:
         ) from exc
 
 
-def _create_children(session: Session, exercises: Sequence[Mapping[str, Any]]) -> None:
+def _create_children(
+    session: Session,
+    exercises: Sequence[Mapping[str, Any]],
+    substitutions: Sequence[str],
+) -> None:
     """Insert the exercises and their sets in two queries, ordered as sent."""
     entries: list[SessionExercise] = []
-    for index, spec in enumerate(exercises):
+    for index, (spec, substitution) in enumerate(
+        zip(exercises, substitutions, strict=True)
+    ):
         entry = SessionExercise(
             session=session,
             exercise_id=spec["exercise"],
             plan_item_id=spec.get("plan_item"),
+            substitution=substitution,
             order=index,
             status=spec.get("status", SessionExercise.Status.DONE),
             pain_during=spec.get("pain_during"),
+            difficulty=spec.get("difficulty") or "",
+            rpe=spec.get("rpe"),
             notes=spec.get("notes", ""),
         )
         _clean(entry, f"exercises.{index}.", ["session", "exercise", "plan_item"])
@@ -259,6 +272,7 @@ def _create_children(session: Session, exercises: Sequence[Mapping[str, Any]]) -
                 reps=set_spec.get("reps"),
                 seconds=set_spec.get("seconds"),
                 load=set_spec.get("load", ""),
+                band=set_spec.get("band") or "",
                 completed=set_spec.get("completed", True),
             )
             prefix = f"exercises.{index}.sets.{order}."
@@ -333,7 +347,7 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         return _replay(existing, patient=patient, digest=digest)
 
     exercises = data.get("exercises", [])
-    plan = _check_references(
+    plan, substitutions = _check_references(
         patient_id=patient.pk, plan_id=data.get("plan"), exercises=exercises
     )
     session = Session(
@@ -362,7 +376,7 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         if existing is None:
             raise
         return _replay(existing, patient=patient, digest=digest)
-    _create_children(session, exercises)
+    _create_children(session, exercises, substitutions)
     _store_revision(patient.pk, revision + 1)
     session_changed.send(sender=Session, session=session, action="created")
     return session, True
@@ -386,15 +400,16 @@ def session_update(
         return current
 
     plan_id = data.get("plan", current.plan_id)
+    substitutions: list[str] = []
     if "exercises" in data:
-        current.plan = _check_references(
+        current.plan, substitutions = _check_references(
             patient_id=current.patient_id, plan_id=plan_id, exercises=data["exercises"]
         )
     elif "plan" in data:
-        # The stored exercises must still fit the new plan (items, unpublished ones).
-        stored = list(current.exercises.values("exercise", "plan_item"))
+        # The stored exercises must still fit the new plan (items, swaps, unpublished).
+        stored = list(current.exercises.values("exercise", "plan_item", "substitution"))
         try:
-            current.plan = _check_references(
+            current.plan, _ = _check_references(
                 patient_id=current.patient_id, plan_id=plan_id, exercises=stored
             )
         except ValidationError as exc:
@@ -418,7 +433,7 @@ def session_update(
     current.save()
     if "exercises" in data:
         current.exercises.all().delete()
-        _create_children(current, data["exercises"])
+        _create_children(current, data["exercises"], substitutions)
     _store_revision(current.patient_id, revision + 1)
     session_changed.send(sender=Session, session=current, action="updated")
     return current

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 
-from common.models import Status
+from common.models import Direction, Status
+from exercises.models import RoutineItem
 from exercises.selectors import routine_visible
 from sessions.models import Plan, PlanItem
 from sessions.signals import plan_changed
@@ -27,7 +28,7 @@ from users.models import CareRelationship, User
 from users.selectors import patient_get_for
 
 if TYPE_CHECKING:
-    from exercises.models import Routine, RoutineItem
+    from exercises.models import Routine
 
 # Messages the tests assert on (constants beside the raiser).
 NOT_YOUR_PATIENT = "Not one of your patients."
@@ -49,10 +50,12 @@ AMOUNT_FIELDS = ("reps", "steps", "seconds")
 ADJUSTABLE_ITEM_FIELDS = (
     "sets",
     *AMOUNT_FIELDS,
+    "direction",
     "per_side",
     "hold_seconds",
     "rest_seconds",
     "load",
+    "band",
     "tempo",
     "note",
 )
@@ -125,6 +128,15 @@ def _apply_item_changes(item: PlanItem, changes: Mapping[str, Any]) -> None:
     for field in ADJUSTABLE_ITEM_FIELDS:
         if field in changes:
             setattr(item, field, changes[field])
+    if "per_side" in changes and "direction" not in changes:
+        # An older client's per_side alone: false clears the direction, true keeps
+        # a finer direction already set (per side otherwise).
+        if not changes["per_side"]:
+            item.direction = Direction.NONE
+        elif item.direction == Direction.NONE:
+            item.direction = Direction.PER_SIDE
+    elif "direction" in changes:
+        item.per_side = changes["direction"] != Direction.NONE
 
 
 def _clean_item(item: PlanItem, prefix: str) -> None:
@@ -166,40 +178,26 @@ def plan_prescribe(
     Raises ValidationError (field errors: patient, routine, schedule, items.N.*); nothing
     is written unless everything is valid.
     """
-    if not can_prescribe(user=prescriber, patient_id=patient.pk) or (
-        not patient.is_patient
+    _require_care(prescriber=prescriber, patient=patient)
+    if not (
+        routine.status == Status.PUBLISHED
+        or (routine.private and routine.author_id == prescriber.pk)
     ):
-        # Same message whether the account exists, is not a patient or is someone
-        # else's patient: the answer must not reveal who is registered.
-        raise ValidationError({"patient": [NOT_YOUR_PATIENT]})
-    if routine.status != Status.PUBLISHED:
         raise ValidationError({"routine": [ROUTINE_NOT_PUBLISHED]})
-    plan_schedule_validate(
+    routine_items: list[RoutineItem] = list(routine.items.order_by("order", "id"))
+    overrides = _overrides_by_routine_item(routine_items, items)
+    plan = _plan_create(
+        prescriber=prescriber,
+        patient=patient,
+        routine=routine,
+        title=title or routine.title,
         start_date=start_date,
         end_date=end_date,
         days_of_week=days_of_week,
         times_per_week=times_per_week,
-    )
-
-    routine_items: list[RoutineItem] = list(routine.items.order_by("order", "id"))
-    overrides = _overrides_by_routine_item(routine_items, items)
-
-    plan = Plan(
-        patient=patient,
-        prescribed_by=prescriber,
-        routine=routine,
-        title=title or routine.title,
-        status=Plan.Status.ACTIVE,
-        start_date=start_date,
-        end_date=end_date,
-        days_of_week=sorted(days_of_week or []),
-        times_per_week=times_per_week if not days_of_week else None,
         note=note,
+        reason=f"Prescribed from routine {routine.slug}",
     )
-    plan.full_clean()
-    plan._history_user = prescriber  # type: ignore[attr-defined]
-    plan._change_reason = f"Prescribed from routine {routine.slug}"  # type: ignore[attr-defined]
-    plan.save()
 
     for routine_item in routine_items:
         item = PlanItem(
@@ -238,13 +236,64 @@ def plan_prescribe_by_ids(
     errors: dict[str, list[str]] = {}
     if patient is None:
         errors["patient"] = [NOT_YOUR_PATIENT]
-    if routine is None or routine.status != Status.PUBLISHED:
+    if routine is None or not (
+        routine.status == Status.PUBLISHED
+        or (routine.private and routine.author_id == prescriber.pk)
+    ):
         errors["routine"] = [ROUTINE_NOT_PUBLISHED]
     if errors or patient is None or routine is None:  # the last two: for the types
         raise ValidationError(errors)
     return plan_prescribe(
         prescriber=prescriber, patient=patient, routine=routine, **schedule
     )
+
+
+def _require_care(*, prescriber: User, patient: User) -> None:
+    if not can_prescribe(user=prescriber, patient_id=patient.pk) or (
+        patient.role != User.Role.PATIENT
+    ):
+        # Same message whether the account exists, is not a patient or is someone
+        # else's patient: the answer must not reveal who is registered.
+        raise ValidationError({"patient": [NOT_YOUR_PATIENT]})
+
+
+def _plan_create(
+    *,
+    prescriber: User,
+    patient: User,
+    routine: Routine | None,
+    title: str,
+    start_date: dt.date,
+    end_date: dt.date | None,
+    days_of_week: Sequence[int] | None,
+    times_per_week: int | None,
+    note: str,
+    reason: str,
+) -> Plan:
+    """Validate the schedule and save the plan row (history: who, and ``reason``)."""
+    plan_schedule_validate(
+        start_date=start_date,
+        end_date=end_date,
+        days_of_week=days_of_week,
+        times_per_week=times_per_week,
+    )
+    plan = Plan(
+        patient=patient,
+        prescribed_by=prescriber,
+        routine=routine,
+        title=title,
+        status=Plan.Status.ACTIVE,
+        start_date=start_date,
+        end_date=end_date,
+        days_of_week=sorted(days_of_week or []),
+        times_per_week=times_per_week if not days_of_week else None,
+        note=note,
+    )
+    plan.full_clean()
+    plan._history_user = prescriber  # type: ignore[attr-defined]
+    plan._change_reason = reason  # type: ignore[attr-defined]
+    plan.save()
+    return plan
 
 
 def _overrides_by_routine_item(

@@ -1,7 +1,8 @@
 """A clinician's day in the library admin, in a real browser.
 
 Log in, write an exercise with its steps and cues, build a routine of three items and
-reorder them by dragging, submit both for review; a second clinician publishes them;
+reorder them by dragging, submit both for review; a second clinician publishes them
+(the exercise first);
 the routine is then in the public API, items in the dragged order.
 """
 
@@ -139,15 +140,16 @@ def test_clinician_writes_an_exercise_builds_a_routine_and_a_colleague_publishes
     # -- a second clinician publishes them ----------------------------------------
     page = browser.new_page()
     login(page, reviewer)
+    # The exercise first: a routine naming an unpublished exercise is refused.
+    page.goto("/admin/exercises/exercise/?status__exact=in_review")
+    run_action(page, exercise.pk, "publish_selected")
+    assert "Published: “Lateral band walk”" in success_message(page)
     page.goto("/admin/exercises/routine/?status__exact=in_review")
     browser.screenshot(page, "07-routines-in-review-reviewer")
     click_and_wait(page, page.get_by_role("link", name="Hip strength basics"))
     click_and_wait(page, page.get_by_role("button", name="Publish"))
     assert "Published: “Hip strength basics”" in success_message(page)
     browser.screenshot(page, "08-routine-published")
-    page.goto("/admin/exercises/exercise/?status__exact=in_review")
-    run_action(page, exercise.pk, "publish_selected")
-    assert "Published: “Lateral band walk”" in success_message(page)
     routine.refresh_from_db()
     assert routine.status == Status.PUBLISHED
     assert routine.reviewed_by == reviewer

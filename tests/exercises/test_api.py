@@ -41,6 +41,7 @@ DETAIL_KEYS = SUMMARY_KEYS | {
     "secondary_muscles",
     "instructions",
     "contraindications",
+    "education",
     "default_dosage",
     "media",
     "regressions",
@@ -56,9 +57,11 @@ DOSAGE_KEYS = {
     "steps",
     "seconds",
     "per_side",
+    "direction",
     "hold_seconds",
     "rest_seconds",
     "load",
+    "band",
     "tempo",
 }
 ROUTINE_SUMMARY_KEYS = {
@@ -194,9 +197,11 @@ def test_exercise_detail_has_everything(api_client, side_steps):
         "steps": 5,
         "seconds": None,
         "per_side": True,
+        "direction": "per_side",
         "hold_seconds": None,
         "rest_seconds": None,
         "load": "light loop band",
+        "band": "",
         "tempo": "",
     }
     assert body["media"] == [
@@ -497,9 +502,11 @@ def test_routine_detail_expands_items_in_order(api_client, glute_routine):
         "steps": None,
         "seconds": None,
         "per_side": False,
+        "direction": "none",
         "hold_seconds": None,
         "rest_seconds": None,
         "load": "light band",
+        "band": "",
         "tempo": "",
     }
     assert squat["block"] == "main"

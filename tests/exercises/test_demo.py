@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db.models import Max
 
 from common.models import Status
+from exercises import demo_content
 from exercises.models import (
     Exercise,
     ExerciseInstruction,
@@ -57,15 +58,17 @@ def test_demo_routine_has_three_items_in_order_with_their_dosage(debug):
 
     routine = Routine.objects.get(slug=ROUTINE)
     items = [
-        (i.exercise.slug, i.sets, i.reps, i.steps, i.per_side, i.load)
+        (i.exercise.slug, i.sets, i.reps, i.steps, i.direction, i.per_side, i.load)
         for i in routine.items.select_related("exercise")
     ]
-    band = "loop resistance band around both shins"
+    # The article's dose exactly; no band strength (the notes give none) and no
+    # placement in load (it is a setup step).
     assert items == [
-        ("banded-squat", 3, 10, None, False, band),
-        ("lateral-band-walk", 3, None, 5, True, band),
-        ("forward-backward-band-walk", 3, None, 5, True, band),
+        ("banded-squat", 3, 10, None, "none", False, ""),
+        ("lateral-band-walk", 3, None, 5, "sideways", True, ""),
+        ("forward-backward-band-walk", 3, None, 5, "forward_backward", True, ""),
     ]
+    assert not routine.items.exclude(band="").exists()
     assert routine.status == Status.PUBLISHED
     assert routine.title == "Glute activation for lower back pain"
     assert list(routine.conditions.values_list("slug", flat=True)) == [
@@ -279,3 +282,28 @@ def test_demo_reuses_a_muscle_the_importer_created_with_the_same_slug(debug):
 
     assert Muscle.objects.filter(slug="hamstrings").count() == 1
     assert Muscle.objects.count() == 4
+
+
+def test_demo_exercises_carry_the_notes_rationale_in_education(debug):
+    load_demo()
+
+    slugs = [e.slug for e in demo_content.EXERCISES]
+    for exercise in Exercise.objects.filter(slug__in=slugs):
+        assert "lower back muscles" in exercise.education
+        assert "back muscles should not be doing it" in exercise.education
+
+
+def test_only_the_notes_regression_is_unmarked(debug):
+    """The notes give the short-step regression; anything else is the clinician's."""
+    load_demo()
+
+    links = {
+        (link.exercise.slug, link.kind): link.note
+        for link in ExerciseLink.objects.select_related("exercise")
+    }
+    assert links[("lateral-band-walk", "regression")].startswith(
+        "If you cannot keep your trunk from leaning"
+    )
+    assert links[("lateral-band-walk-short-steps", "progression")].startswith(
+        "Clinician's note:"
+    )

@@ -7,6 +7,7 @@ from exercises import services
 from exercises.services import (
     NO_PUBLISH_PERMISSION,
     OWN_SUBMISSION,
+    ROUTINE_HAS_UNPUBLISHED,
     WorkflowError,
     can_review,
     content_archive,
@@ -20,6 +21,7 @@ from tests.factories import (
     ExerciseFactory,
     PatientFactory,
     RoutineFactory,
+    RoutineItemFactory,
     UserFactory,
 )
 
@@ -86,6 +88,30 @@ def test_submit_refuses_content_that_is_not_a_draft(status, clinician):
 # ---------------------------------------------------------------------------
 # publish
 # ---------------------------------------------------------------------------
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.IN_REVIEW, Status.ARCHIVED])
+def test_publish_refuses_a_routine_naming_an_unpublished_exercise(
+    status, clinician, other_clinician
+):
+    routine = _in_review(RoutineFactory, clinician)
+    RoutineItemFactory(
+        routine=routine, exercise=ExerciseFactory(status=Status.PUBLISHED)
+    )
+    unpublished = ExerciseFactory(status=status, name="Private bridge")
+    RoutineItemFactory(routine=routine, exercise=unpublished)
+
+    with pytest.raises(WorkflowError) as excinfo:
+        content_publish(content=routine, user=other_clinician)
+
+    assert str(excinfo.value) == ROUTINE_HAS_UNPUBLISHED.format(names="Private bridge")
+    routine.refresh_from_db()
+    assert routine.status == Status.IN_REVIEW
+    # Once the exercise is published, the routine can be.
+    unpublished.status = Status.PUBLISHED
+    unpublished.save()
+    content_publish(content=routine, user=other_clinician)
+    assert routine.status == Status.PUBLISHED
+
+
 @pytest.mark.parametrize("factory", CONTENT_FACTORIES)
 def test_publish_by_another_clinician_records_reviewer_and_date(
     factory, clinician, other_clinician

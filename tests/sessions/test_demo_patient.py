@@ -136,9 +136,52 @@ def test_demo_sessions_have_partial_and_skipped_exercises_and_sided_walk_sets(lo
     assert statuses == {"done", "partial", "skipped"}
     assert entries.filter(status="skipped").get().sets.count() == 0
     assert set(walk_sets.values_list("side", flat=True)) == {"left", "right"}
-    assert walk_sets.filter(completed=False).exists()
     # Every entry points at the plan item it performs.
     assert not entries.filter(plan_item__isnull=True).exists()
+
+
+def test_demo_logs_the_articles_dose_each_way_with_the_band_strength(loaded):
+    """3 x 10 squats; 3 sets of 5 steps right then left; 3 of 5 forward then back."""
+    entries = SessionExercise.objects.filter(
+        session__patient=demo_patient(), status="done", substitution=""
+    )
+    first = entries.order_by("session__started_at", "order")[:3]
+    shapes = [
+        (
+            entry.exercise.slug,
+            list(entry.sets.values_list("side", "reps")),
+            entry.plan_item.direction,
+        )
+        for entry in first
+    ]
+
+    assert shapes[1:] == [
+        ("lateral-band-walk", [("right", 5), ("left", 5)] * 3, "sideways"),
+        (
+            "forward-backward-band-walk",
+            [("forward", 5), ("backward", 5)] * 3,
+            "forward_backward",
+        ),
+    ]
+    assert shapes[0][0] == "banded-squat"
+    assert [side for side, _ in shapes[0][1]] == ["both"] * 3
+    assert set(SessionSet.objects.values_list("band", flat=True)) == {"light", "medium"}
+    assert not SessionSet.objects.exclude(load="").exists()
+    assert set(entries.values_list("difficulty", flat=True)) <= {
+        "just_right",
+        "too_hard",
+    }
+    assert not entries.filter(rpe__isnull=True).exists()
+
+
+def test_the_bad_day_swaps_the_lateral_walk_for_its_short_step_regression(loaded):
+    swap = SessionExercise.objects.get(
+        session__patient=demo_patient(), substitution="regression"
+    )
+
+    assert swap.exercise.slug == "lateral-band-walk-short-steps"
+    assert swap.plan_item.exercise.slug == "lateral-band-walk"
+    assert "smaller steps" in swap.notes
 
 
 def test_second_load_changes_no_row_including_history(loaded):

@@ -154,6 +154,7 @@ def test_upload_stores_session_with_exercises_and_sets(
             "reps": 10,
             "seconds": None,
             "load": "light band",
+            "band": "",
             "completed": True,
         },
         {
@@ -162,6 +163,7 @@ def test_upload_stores_session_with_exercises_and_sets(
             "reps": 8,
             "seconds": 40,
             "load": "",
+            "band": "",
             "completed": True,
         },
     ]

@@ -31,6 +31,7 @@ from tests.factories import (
     EquipmentFactory,
     ExerciseFactory,
     ExerciseInstructionFactory,
+    ExerciseLinkFactory,
     ExerciseMediaFactory,
     PatientFactory,
     PlanFactory,
@@ -581,6 +582,7 @@ def _plans_with_items(patient, count: int) -> None:
         exercise.equipment.add(EquipmentFactory())
         ExerciseInstructionFactory(exercise=exercise)
         ExerciseMediaFactory(exercise=exercise)
+        ExerciseLinkFactory(exercise=exercise, kind="regression")
         PlanItemFactory(plan=plan, exercise=exercise)
         PlanItemFactory(plan=plan)
 
@@ -591,9 +593,10 @@ def test_plan_list_query_count_is_fixed(
 ):
     _plans_with_items(patient, count)
 
-    # savepoint + count + plans (prescriber joined) + items (exercise joined)
-    # + instructions + media + equipment + access-log insert + release savepoint
-    with django_assert_num_queries(9):
+    # savepoint + count + plans (prescriber and patient joined) + items (exercise
+    # joined) + instructions + media + equipment + swap links (targets joined)
+    # + access-log insert + release savepoint
+    with django_assert_num_queries(10):
         response = clinician_client.get(LIST_URL)
 
     assert len(response.json()["results"]) == count
@@ -609,14 +612,17 @@ def test_plan_detail_query_count_is_fixed(
         exercise.equipment.add(EquipmentFactory())
         ExerciseInstructionFactory(exercise=exercise)
         ExerciseMediaFactory(exercise=exercise)
+        ExerciseLinkFactory(exercise=exercise, kind="progression")
         PlanItemFactory(plan=plan, exercise=exercise)
 
-    # savepoint + plan (prescriber joined) + items (exercise joined) + instructions
-    # + media + equipment + access-log insert + release savepoint
-    with django_assert_num_queries(8):
+    # savepoint + plan (prescriber and patient joined) + items (exercise joined)
+    # + instructions + media + equipment + swap links (targets joined)
+    # + access-log insert + release savepoint
+    with django_assert_num_queries(9):
         response = clinician_client.get(detail_url(plan))
 
     assert len(response.json()["items"]) == count
+    assert all(len(item["progressions"]) == 1 for item in response.json()["items"])
 
 
 # ---------------------------------------------------------------------------

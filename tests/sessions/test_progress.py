@@ -22,9 +22,13 @@ from tests.conftest import client_for
 from tests.factories import (
     CareRelationshipFactory,
     ClinicianFactory,
+    ExerciseFactory,
     PatientFactory,
     PlanFactory,
+    PlanItemFactory,
+    SessionExerciseFactory,
     SessionFactory,
+    SessionSetFactory,
 )
 from users.models import PatientAccessLog
 
@@ -298,7 +302,7 @@ def test_several_plans_add_up(berliner):
 
 
 def test_compute_progress_uses_the_current_state_of_plans_without_history():
-    from sessions.progress import PlanState, PlanTimeline
+    from sessions.schedules import PlanState, PlanTimeline
 
     timeline = PlanTimeline(
         states=[PlanState(None, "active", WEEK1, None, frozenset({1}), None)]
@@ -310,7 +314,7 @@ def test_compute_progress_uses_the_current_state_of_plans_without_history():
         date_to=TO,
         today=TO,
         timelines=[timeline],
-        sessions=[(utc(2026, 11, 3, 9, 0), None, 1)],
+        sessions=[(utc(2026, 11, 3, 9, 0), None, 1, True)],
     )
 
     assert [(w.sessions_done, w.sessions_scheduled) for w in weeks] == [(1, 1), (0, 1)]
@@ -480,23 +484,149 @@ def test_progress_query_count_is_fixed(
     clinician_client, clinician, patient, count, django_assert_num_queries
 ):
     CareRelationshipFactory(clinician=clinician, patient=patient)
-    PlanFactory(patient=patient, start_date=dt.date(2026, 9, 1))
+    plan = PlanFactory(patient=patient, start_date=dt.date(2026, 9, 1))
     PlanFactory(
         patient=patient,
         start_date=dt.date(2026, 9, 1),
         days_of_week=[],
         times_per_week=2,
     )
+    items = [PlanItemFactory(plan=plan), PlanItemFactory(plan=plan)]
     for n in range(count):
-        SessionFactory(
-            patient=patient, started_at=utc(2026, 10, 1, 9, 0) + dt.timedelta(days=n)
+        session = SessionFactory(
+            patient=patient,
+            plan=plan,
+            started_at=utc(2026, 10, 1, 9, 0) + dt.timedelta(days=n),
         )
+        for item in items:
+            entry = SessionExerciseFactory(
+                session=session, exercise=item.exercise, plan_item=item
+            )
+            SessionSetFactory(session_exercise=entry)
 
-    # savepoint + patient lookup + plans + plan history + sessions + access-log insert
-    # + outcome measures (outcomes.selectors.proms) + release savepoint
-    with django_assert_num_queries(8):
+    # savepoint + patient lookup + plans + plan history + sessions + plan items +
+    # their entries + their sets + access-log insert + outcome measures
+    # (outcomes.selectors.proms) + release savepoint
+    with django_assert_num_queries(11):
         response = clinician_client.get(
             URL, {"patient": str(patient.pk), "from": "2026-09-28", "to": "2026-11-01"}
         )
 
     assert response.json()["summary"]["sessions_done"] == count
+
+
+# ---------------------------------------------------------------------------
+# Adherence counts only sessions with work done; per plan item sets
+# ---------------------------------------------------------------------------
+def _entry(session, item, status, sides=()):
+    entry = SessionExerciseFactory(
+        session=session, exercise=item.exercise, plan_item=item, status=status
+    )
+    for side, completed in sides:
+        SessionSetFactory(session_exercise=entry, side=side, completed=completed)
+    return entry
+
+
+def test_a_session_with_every_exercise_skipped_is_not_done(berliner):
+    plan = PlanFactory(
+        patient=berliner, start_date=dt.date(2026, 10, 1), days_of_week=[1, 3, 5]
+    )
+    item = PlanItemFactory(plan=plan)
+    skipped = SessionFactory(
+        patient=berliner, plan=plan, started_at=utc(2026, 11, 2, 9)
+    )
+    _entry(skipped, item, "skipped")
+    partial = SessionFactory(
+        patient=berliner, plan=plan, started_at=utc(2026, 11, 4, 9)
+    )
+    _entry(partial, item, "skipped")
+    _entry(partial, item, "partial", [("both", True)])
+    # A session that lists no exercises (an older client's whole-session log) counts.
+    SessionFactory(patient=berliner, plan=plan, started_at=utc(2026, 11, 6, 9))
+
+    progress = progress_get(patient=berliner, date_from=FROM, date_to=TO, now=NOW)
+
+    assert [w.sessions_done for w in progress.weeks] == [2, 0]
+    # Pain is still averaged over every session (the skipped one recorded pain too).
+    assert progress.weeks[0].sessions_with_pain == 3
+
+
+def test_item_adherence_counts_sets_per_side_and_direction(berliner):
+    """Sets done / prescribed per week; one set of a walk is one row each way."""
+    plan = PlanFactory(
+        patient=berliner, start_date=dt.date(2026, 10, 1), days_of_week=[1, 3, 5]
+    )
+    squat = PlanItemFactory(plan=plan, sets=3, reps=10)
+    walk = PlanItemFactory(
+        plan=plan, sets=3, reps=None, steps=5, direction="forward_backward"
+    )
+    monday = SessionFactory(patient=berliner, plan=plan, started_at=utc(2026, 11, 2, 9))
+    _entry(monday, squat, "done", [("both", True)] * 3)
+    _entry(
+        monday,
+        walk,
+        "partial",
+        [("forward", True), ("backward", True)] * 2
+        + [("forward", True), ("backward", False)],
+    )
+    # Done without set detail: the prescribed sets; skipped: none.
+    wednesday = SessionFactory(
+        patient=berliner, plan=plan, started_at=utc(2026, 11, 4, 9)
+    )
+    _entry(wednesday, squat, "done")
+    _entry(wednesday, walk, "skipped")
+    # Week 2: one session, walk logged as left/right rows by an older client.
+    friday = SessionFactory(
+        patient=berliner, plan=plan, started_at=utc(2026, 11, 13, 9)
+    )
+    _entry(friday, walk, "done", [("right", True), ("left", True)] * 3)
+    # A deleted session never counts.
+    gone = SessionFactory(
+        patient=berliner,
+        plan=plan,
+        started_at=utc(2026, 11, 9, 9),
+        deleted_at=utc(2026, 11, 9, 10),
+    )
+    _entry(gone, squat, "done", [("both", True)] * 3)
+
+    progress = progress_get(patient=berliner, date_from=FROM, date_to=TO, now=NOW)
+
+    rows = {item.plan_item_id: item for item in progress.items}
+    assert [(w.sets_done, w.sets_prescribed) for w in rows[squat.pk].weeks] == [
+        (6, 9),
+        (0, 9),
+    ]
+    assert [(w.sets_done, w.sets_prescribed) for w in rows[walk.pk].weeks] == [
+        (2, 9),
+        (3, 9),
+    ]
+    assert rows[walk.pk].sets_done == 5
+    assert rows[walk.pk].adherence == round(5 / 18, 2)
+    assert rows[squat.pk].weeks[0].adherence == 0.67
+
+
+def test_a_swap_counts_toward_its_plan_item(berliner):
+    plan = PlanFactory(
+        patient=berliner, start_date=dt.date(2026, 10, 1), days_of_week=[1]
+    )
+    item = PlanItemFactory(plan=plan, sets=2)
+    easier = ExerciseFactory()
+    session = SessionFactory(
+        patient=berliner, plan=plan, started_at=utc(2026, 11, 2, 9)
+    )
+    entry = SessionExerciseFactory(
+        session=session,
+        exercise=easier,
+        plan_item=item,
+        substitution="regression",
+        status="done",
+    )
+    SessionSetFactory(session_exercise=entry)
+    SessionSetFactory(session_exercise=entry)
+
+    progress = progress_get(patient=berliner, date_from=FROM, date_to=TO, now=NOW)
+
+    assert [(w.sets_done, w.sets_prescribed) for w in progress.items[0].weeks] == [
+        (2, 2),
+        (0, 2),
+    ]

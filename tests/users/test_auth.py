@@ -69,6 +69,7 @@ def test_register_creates_a_patient_and_returns_the_account(api_client):
         "name": "Ana Silva",
         "timezone": "Europe/Lisbon",
         "role": "patient",
+        "in_care": False,
     }
     assert user.check_password(STRONG)
     assert "password" not in body

@@ -46,6 +46,7 @@ def test_me_returns_my_account():
         "name": "Ana Silva",
         "timezone": "Europe/Lisbon",
         "role": "patient",
+        "in_care": False,
     }
 
 
@@ -59,8 +60,9 @@ def test_me_shows_the_clinician_role(clinician_client, clinician):
 def test_me_query_count(patient, django_assert_num_queries):
     client = bearer_for(patient)
     # The request's savepoint and its release (ATOMIC_REQUESTS inside the test's
-    # transaction) and the user behind the access token; serializing needs nothing more.
-    with django_assert_num_queries(3):
+    # transaction), the user behind the access token and whether anyone cares for them
+    # (in_care, one EXISTS).
+    with django_assert_num_queries(4):
         response = client.get(ME)
     assert response.status_code == 200
 

@@ -36,6 +36,7 @@ from users.api.export_history import (
 from users.api.throttling import LoginLockedOut
 from users.lockout import login_retry_after
 from users.models import CareRelationship, PatientAccessLog, User
+from users.selectors import user_in_care
 from users.services import email_normalize
 from users.tokens import FamilyRefreshToken, refresh_rotate
 
@@ -46,10 +47,16 @@ from users.tokens import FamilyRefreshToken, refresh_rotate
 class AccountSerializer(StrictTypesMixin, serializers.ModelSerializer[User]):
     """An account: who is signed in, their display name and time zone."""
 
+    in_care = serializers.SerializerMethodField(
+        help_text="Whether a clinician has taken this patient into their care (an "
+        "invitation code does that); false for clinicians and admins. A patient with "
+        "no plan and `in_care: false` has no clinician yet."
+    )
+
     class Meta:
         model = User
-        fields = ["id", "email", "name", "timezone", "role"]
-        read_only_fields = ["id", "email", "role"]
+        fields = ["id", "email", "name", "timezone", "role", "in_care"]
+        read_only_fields = ["id", "email", "role", "in_care"]
         extra_kwargs = {
             "id": {"help_text": "Account id (UUID)."},
             "email": {
@@ -72,6 +79,9 @@ class AccountSerializer(StrictTypesMixin, serializers.ModelSerializer[User]):
                 )
             },
         }
+
+    def get_in_care(self, user: User) -> bool:
+        return user_in_care(user=user)
 
 
 class RegisterSerializer(StrictTypesMixin, serializers.Serializer[Any]):
@@ -96,6 +106,12 @@ class RegisterSerializer(StrictTypesMixin, serializers.Serializer[Any]):
         required=False,
         default="UTC",
         help_text='IANA time zone, e.g. "Europe/Paris" (default "UTC").',
+    )
+    invite_code = serializers.CharField(
+        max_length=32,
+        required=False,
+        help_text="A clinician's invitation code (e.g. `7KQ2M-X9PDA`; case, spaces and "
+        "hyphens do not matter): the new patient is put in that clinician's care.",
     )
 
     def field_by_field(self) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from rest_framework import exceptions
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -29,3 +32,15 @@ class RetryAfterMixin:
     def throttled(self, request: Request, wait: float) -> NoReturn:
         # DRF passes None when no throttle can say how long to wait.
         raise exceptions.Throttled(wait=wait if wait else FALLBACK_RETRY_AFTER)
+
+
+def default_throttles() -> tuple[type[BaseThrottle], ...]:
+    """The project's default throttle classes (the stubs type the setting as dotted paths)."""
+    classes = cast(
+        "Sequence[type[BaseThrottle]]", api_settings.DEFAULT_THROTTLE_CLASSES
+    )
+    return tuple(classes)
+
+
+# The anonymous/user rates plus the view's own scope (``throttle_scope``).
+DEFAULT_AND_SCOPED_THROTTLES = (*default_throttles(), ScopedRateThrottle)

@@ -3,6 +3,8 @@ from rest_framework.routers import SimpleRouter
 
 from users.api.views import (
     ExportView,
+    InvitationRedeemView,
+    InvitationViewSet,
     LoginView,
     LogoutView,
     MeView,
@@ -16,6 +18,7 @@ app_name = "users-api"
 
 router = SimpleRouter()
 router.register("patients", PatientViewSet, basename="patient")
+router.register("invitations", InvitationViewSet, basename="invitation")
 
 urlpatterns = [
     path("auth/register/", RegisterView.as_view(), name="auth-register"),
@@ -25,5 +28,10 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("me/password/", PasswordChangeView.as_view(), name="me-password"),
     path("me/export/", ExportView.as_view(), name="me-export"),
+    path(
+        "me/invitations/redeem/",
+        InvitationRedeemView.as_view(),
+        name="me-invitations-redeem",
+    ),
     *router.urls,
 ]

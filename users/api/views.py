@@ -10,19 +10,22 @@ documentation of each view is in users.api.openapi.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections, transaction
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import (
@@ -36,7 +39,14 @@ from outcomes.selectors.alerts import open_alert_count_subquery
 from sessions.progress import adherence_recent, annotate_recent_activity
 from sessions.selectors.export import patient_export
 from sessions.services.privacy import patient_erase
+from users.api.invitation_serializers import (
+    InvitationCreatedSerializer,
+    InvitationCreateSerializer,
+    InvitationRedeemSerializer,
+    InvitationSerializer,
+)
 from users.api.openapi import auth as auth_docs
+from users.api.openapi import invitations as invitations_docs
 from users.api.openapi import me as me_docs
 from users.api.openapi.patients import patient_schema
 from users.api.permissions import IsClinicianOrAdmin
@@ -52,8 +62,19 @@ from users.api.serializers import (
     RefreshSerializer,
     RegisterSerializer,
 )
-from users.api.throttling import RetryAfterMixin
-from users.models import User
+from users.api.throttling import (
+    DEFAULT_AND_SCOPED_THROTTLES,
+    RetryAfterMixin,
+    default_throttles,
+)
+from users.invitations import (
+    CODE_INVALID,
+    invitation_create,
+    invitation_list,
+    invitation_redeem,
+    invitation_revoke,
+)
+from users.models import Invitation, User
 from users.selectors import patient_list
 from users.services import (
     access_log_record_many,
@@ -98,7 +119,8 @@ class RegisterView(RetryAfterMixin, APIView):
             if broken:
                 errors.update(as_serializer_error(DjangoValidationError(broken)))
             raise exceptions.ValidationError(errors)
-        user = user_register(**serializer.validated_data)
+        with invite_code_problems():
+            user = user_register(**serializer.validated_data)
         return Response(AccountSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -218,7 +240,7 @@ class PasswordChangeView(RetryAfterMixin, APIView):
     """Change my password; every device (this one included) must log in again."""
 
     # api_settings imports the configured classes; the stubs type them as dotted paths.
-    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)  # type: ignore[arg-type]  # the stubs type the setting as class paths  # type: ignore[arg-type]
+    throttle_classes = DEFAULT_AND_SCOPED_THROTTLES
     # Same budget as logins: the current password must not be guessable from here.
     throttle_scope = "auth"
 
@@ -234,7 +256,7 @@ class ExportView(RetryAfterMixin, APIView):
     """A copy of all my data as JSON (right of access / portability)."""
 
     # An expensive read: a few an hour per account (scope `export`).
-    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle)  # type: ignore[arg-type]  # the stubs type the setting as class paths
+    throttle_classes = DEFAULT_AND_SCOPED_THROTTLES
     throttle_scope = "export"
 
     def get(self, request: Request) -> Response:
@@ -307,3 +329,99 @@ class PatientViewSet(
             raise NotFound
         self._with_adherence([patient], "retrieve")
         return Response(PatientSerializer(patient).data)
+
+
+# ---------------------------------------------------------------------------
+# Invitations
+# ---------------------------------------------------------------------------
+class InviteCodeError(exceptions.APIException):
+    """A wrong, used, expired or revoked invitation code: 400 with the code's own name."""
+
+    status_code = 400
+    default_code = "invite_code_invalid"
+    default_detail = CODE_INVALID
+
+
+@contextmanager
+def invite_code_problems() -> Iterator[None]:
+    """Turn the service's ``invite_code`` error into its own 400 problem code."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        errors = getattr(exc, "error_dict", {}).get("invite_code")
+        if not errors:
+            raise
+        raise InviteCodeError(detail=errors[0].message, code=errors[0].code) from exc
+
+
+@invitations_docs.invitation_schema
+class InvitationViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """A clinician's invitations: send one, list them, revoke a pending one."""
+
+    queryset = Invitation.objects.none()
+    serializer_class = InvitationSerializer
+    permission_classes = [IsAuthenticated, IsClinicianOrAdmin]
+    throttle_classes = DEFAULT_AND_SCOPED_THROTTLES
+    throttle_scope = "invitations"
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Invitation]:
+        return invitation_list(clinician=signed_in_user(self.request))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def get_throttles(self) -> list[Any]:
+        # Reads are cheap: only creating and revoking spend the invitations budget.
+        if self.request.method == "GET":
+            return [throttle() for throttle in default_throttles()]
+        return super().get_throttles()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = InvitationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            invitation, code = invitation_create(
+                clinician=signed_in_user(request), **serializer.validated_data
+            )
+        except PermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc)) from exc
+        invitation.code = code  # type: ignore[attr-defined]
+        data = InvitationCreatedSerializer(
+            invitation, context=self.get_serializer_context()
+        ).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        try:
+            invitation = invitation_revoke(
+                clinician=signed_in_user(request), invitation_id=int(str(pk))
+            )
+        except (Invitation.DoesNotExist, ValueError):
+            raise NotFound from None
+        return Response(
+            InvitationSerializer(invitation, context=self.get_serializer_context()).data
+        )
+
+
+@invitations_docs.redeem_schema
+class InvitationRedeemView(RetryAfterMixin, APIView):
+    """An existing patient uses an invitation code: they join the clinician's care."""
+
+    throttle_classes = DEFAULT_AND_SCOPED_THROTTLES
+    # Codes must not be guessable from here: a tight budget per caller.
+    throttle_scope = "invite_redeem"
+
+    def post(self, request: Request) -> Response:
+        serializer = InvitationRedeemSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = signed_in_user(request)
+        try:
+            with invite_code_problems():
+                invitation_redeem(patient=user, code=serializer.validated_data["code"])
+        except PermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc)) from exc
+        return Response(AccountSerializer(user).data)

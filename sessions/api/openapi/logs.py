@@ -51,6 +51,7 @@ EXAMPLE_SESSION_ID = "0b7c1d2e-3f40-4a51-8b62-7c8d9e0f1a2b"
 EXAMPLE_PLAN_ID = "5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e"
 EXAMPLE_BRIDGE_ID = "9a8b7c6d-5e4f-4321-8fed-cba987654321"
 EXAMPLE_WALK_ID = "1a2b3c4d-5e6f-4708-9a1b-2c3d4e5f6a7b"
+EXAMPLE_SHORT_WALK_ID = "2b3c4d5e-6f70-4819-8b2c-3d4e5f6a7b8c"
 EXAMPLE_PATH = "/api/v1/sessions/"
 
 UPLOAD_BODY = {
@@ -68,32 +69,40 @@ UPLOAD_BODY = {
             "plan_item": 12,
             "status": "done",
             "pain_during": 3,
+            "difficulty": "just_right",
+            "rpe": 4,
             "notes": "",
             "sets": [
-                {"side": "both", "reps": 10, "load": "light loop band"},
-                {"side": "both", "reps": 10, "load": "light loop band"},
+                {"side": "both", "reps": 10, "band": "light"},
+                {"side": "both", "reps": 10, "band": "light"},
             ],
         },
         {
-            "exercise": EXAMPLE_WALK_ID,
+            # A swap: the short-step regression of plan item 13's lateral walk;
+            # one set is 5 steps right, then 5 left (a row each way).
+            "exercise": EXAMPLE_SHORT_WALK_ID,
             "plan_item": 13,
+            "substitution": "regression",
             "status": "partial",
+            "difficulty": "too_hard",
+            "rpe": 7,
             "sets": [
-                {"side": "right", "reps": 5, "completed": True},
-                {"side": "left", "reps": 3, "completed": False},
+                {"side": "right", "reps": 5, "band": "light", "completed": True},
+                {"side": "left", "reps": 3, "band": "light", "completed": False},
             ],
         },
     ],
 }
 
 
-def _stored_set(order: int, side: str, reps: int, load: str, completed: bool) -> dict:
+def _stored_set(order: int, side: str, reps: int, band: str, completed: bool) -> dict:
     return {
         "order": order,
         "side": side,
         "reps": reps,
         "seconds": None,
-        "load": load,
+        "load": "",
+        "band": band,
         "completed": completed,
     }
 
@@ -121,30 +130,36 @@ SESSION_BODY = {
                 "name": "Glute bridge",
             },
             "plan_item": 12,
+            "substitution": "",
             "order": 0,
             "status": "done",
             "pain_during": 3,
+            "difficulty": "just_right",
+            "rpe": 4,
             "notes": "",
             "sets": [
-                _stored_set(0, "both", 10, "light loop band", True),
-                _stored_set(1, "both", 10, "light loop band", True),
+                _stored_set(0, "both", 10, "light", True),
+                _stored_set(1, "both", 10, "light", True),
             ],
         },
         {
             "id": 302,
             "exercise": {
-                "id": EXAMPLE_WALK_ID,
-                "slug": "lateral-band-walk",
-                "name": "Lateral band walk",
+                "id": EXAMPLE_SHORT_WALK_ID,
+                "slug": "lateral-band-walk-short-steps",
+                "name": "Lateral band walk, short steps",
             },
             "plan_item": 13,
+            "substitution": "regression",
             "order": 1,
             "status": "partial",
             "pain_during": None,
+            "difficulty": "too_hard",
+            "rpe": 7,
             "notes": "",
             "sets": [
-                _stored_set(0, "right", 5, "", True),
-                _stored_set(1, "left", 3, "", False),
+                _stored_set(0, "right", 5, "light", True),
+                _stored_set(1, "left", 3, "light", False),
             ],
         },
     ],
@@ -351,7 +366,12 @@ SESSION_SCHEMA = extend_schema_view(
             "most 2000 characters (exercise notes 1000, loads 100), no NUL "
             "characters; at most 50 exercises and 50 sets each; `plan` must be "
             "yours; `plan_item` must be an item of that plan and, with `exercise`, "
-            "name the same exercise; each exercise must be published or in the plan; "
+            "name the same exercise or a swap the library links it to (regression, "
+            "progression or alternative; stored in `substitution`, docs/sync.md); each "
+            "exercise must be published, in the plan or a swap; `rpe` (Borg CR10) and "
+            "scores 0-10; `difficulty` too_easy, just_right or too_hard; set `side` "
+            "left, right, forward, backward or both (one row each way for per-side "
+            "and per-direction sets); "
             "a completed set needs `reps` or `seconds` (both allowed, e.g. 10 reps "
             "in 45 s; an uncompleted set may have neither). Unknown fields are "
             "ignored. Both responses carry the `ETag`."

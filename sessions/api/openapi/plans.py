@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 
 from config.api.schema import (
     CONDITIONAL_GET_PARAMETERS,
@@ -20,6 +26,12 @@ from sessions.api.serializers.plans import (
 from sessions.services.plans import NOT_YOUR_PATIENT
 
 PLANS = ["plans"]
+ON_PARAMETER = OpenApiParameter(
+    "on",
+    OpenApiTypes.DATE,
+    description="The day to answer the plan for (YYYY-MM-DD, 1900-01-01..2999-12-31); "
+    "default the patient's today. Malformed: 400.",
+)
 
 PLAN_EXAMPLE = {
     "id": "7d1f6c1e-3b0f-4d8e-9a55-0c3f2b9e4a11",
@@ -49,16 +61,36 @@ PLAN_EXAMPLE = {
             "steps": 10,
             "seconds": None,
             "per_side": True,
+            "direction": "sideways",
             "hold_seconds": None,
             "rest_seconds": 30,
-            "load": "light loop band",
+            "load": "",
+            "band": "light",
             "tempo": "",
+            "starts_on": None,
+            "ends_on": None,
+            "replaces": None,
+            "regressions": [
+                {
+                    "exercise": {
+                        "id": "2b3c4d5e-6f70-4819-8b2c-3d4e5f6a7b8c",
+                        "slug": "lateral-band-walk-short-steps",
+                        "name": "Lateral band walk, short steps",
+                    },
+                    "note": "If you cannot keep your trunk from leaning, make the "
+                    "steps smaller.",
+                }
+            ],
+            "progressions": [],
+            "alternatives": [],
             "estimated_seconds": 110,
             "exercise": {
                 "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c55",
                 "slug": "lateral-band-walk",
                 "name": "Lateral band walk",
                 "summary": "Side steps against a loop band to wake up the gluteus medius.",
+                "education": "When your glutes do too little, your lower back muscles "
+                "make up for them. Let your glutes do the work.",
                 "laterality": "alternating",
                 "difficulty": "beginner",
                 "instructions": [
@@ -95,7 +127,28 @@ CREATE_REQUEST = {
     "start_date": "2026-11-23",
     "days_of_week": [1, 3, 5],
     "note": "Before your walks. Stop if the pain goes above 5.",
-    "items": [{"routine_item": 12, "steps": 10, "load": "light loop band"}],
+    "items": [{"routine_item": 12, "steps": 10, "band": "light"}],
+}
+COMPOSE_REQUEST = {
+    "patient": PLAN_EXAMPLE["patient"],
+    "title": "Hips, weeks 1-4",
+    "start_date": "2026-11-23",
+    "days_of_week": [1, 3, 5],
+    "items": [
+        {"exercise": "4f5e6d7c-8b9a-4c1d-9e2f-3a4b5c6d7e88", "sets": 2, "reps": 10},
+        {
+            "exercise": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c55",
+            "sets": 3,
+            "steps": 5,
+            "direction": "sideways",
+            "band": "light",
+        },
+    ],
+}
+FROM_WEEK_3_REQUEST = {
+    "effective_from": "2026-12-07",
+    "items": [{"id": 41, "sets": 3}],
+    "add_items": [{"exercise": "4f5e6d7c-8b9a-4c1d-9e2f-3a4b5c6d7e88", "reps": 12}],
 }
 
 UPDATE_REQUEST = {"items": [{"id": 41, "sets": 3, "note": "Add a set: you are ready."}]}
@@ -181,7 +234,7 @@ PLAN_SCHEMA = extend_schema_view(
             + SCOPE
         ),
         tags=PLANS,
-        parameters=CONDITIONAL_GET_PARAMETERS,
+        parameters=[*CONDITIONAL_GET_PARAMETERS, ON_PARAMETER],
         responses={
             200: PlanSerializer,
             304: NOT_MODIFIED,
@@ -191,13 +244,16 @@ PLAN_SCHEMA = extend_schema_view(
     ),
     retrieve=extend_schema(
         summary="Read a plan",
-        description="One plan with its items and exercises expanded. " + SCOPE,
+        description="One plan with its items and exercises expanded, as it stands "
+        "today or, with `on`, as it stood (or will stand) that day: the items "
+        "prescribed then, with their dosage then. Each item lists its regressions, "
+        "progressions and alternatives with their notes. " + SCOPE,
         tags=PLANS,
-        parameters=CONDITIONAL_GET_PARAMETERS,
+        parameters=[*CONDITIONAL_GET_PARAMETERS, ON_PARAMETER],
         responses={
             200: PlanSerializer,
             304: NOT_MODIFIED,
-            **problem_responses(401, 404),
+            **problem_responses(400, 401, 404),
         },
         examples=[response_example("A plan", PLAN_EXAMPLE)],
     ),
@@ -210,13 +266,17 @@ PLAN_SCHEMA = extend_schema_view(
             "plan (exercise, block, dosage, note, order), optionally with dosage tweaks "
             "in `items`; later edits of the routine never change the plan. A patient id "
             "that is unknown or not yours answers 400 on `patient` (the same message "
-            "either way). Patients get 403."
+            "either way). Patients get 403.\n\n"
+            "**From scratch**: omit `routine` and give `items`, each with `exercise` "
+            "(published, or one of your private exercises) and its dosage, plus a "
+            "`title`."
         ),
         tags=PLANS,
         request=PlanCreateSerializer,
         responses={201: PlanSerializer, **problem_responses(401, 403, s400=CREATE_400)},
         examples=[
             OpenApiExample("Prescription", value=CREATE_REQUEST, request_only=True),
+            OpenApiExample("From scratch", value=COMPOSE_REQUEST, request_only=True),
             response_example("Created plan", PLAN_EXAMPLE, 201),
         ],
     ),
@@ -230,7 +290,11 @@ PLAN_SCHEMA = extend_schema_view(
             "id; an amount such as `reps` replaces `steps`/`seconds`). The routine "
             "template and other patients' plans are never touched; every change is kept "
             "in the plan's history. The patient gets 403 on their own plan; other plans "
-            "answer 404."
+            "answer 404.\n\n"
+            "**From a date**: with `effective_from`, `items` changes apply from that "
+            "day (earlier days keep their dosage: the item ends the day before and a "
+            "new item continues it), `add_items` start and `end_items` stop then. "
+            "`GET plans/{id}/?on=` shows any day."
         ),
         tags=PLANS,
         request=PlanUpdateSerializer,
@@ -241,6 +305,7 @@ PLAN_SCHEMA = extend_schema_view(
         examples=[
             OpenApiExample("Dosage tweak", value=UPDATE_REQUEST, request_only=True),
             OpenApiExample("Pause", value=PAUSE_REQUEST, request_only=True),
+            OpenApiExample("From week 3", value=FROM_WEEK_3_REQUEST, request_only=True),
             response_example("Adjusted plan", PLAN_EXAMPLE),
         ],
     ),

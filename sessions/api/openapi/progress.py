@@ -37,6 +37,34 @@ PROGRESS_EXAMPLE = {
             "sessions_with_pain": 3,
         },
     ],
+    "items": [
+        {
+            "plan": "7d1f6c1e-3b0f-4d8e-9a55-0c3f2b9e4a11",
+            "plan_item": 41,
+            "exercise": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c55",
+            "exercise_name": "Lateral band walk",
+            "starts_on": None,
+            "ends_on": None,
+            "replaces": None,
+            "sets_done": 15,
+            "sets_prescribed": 18,
+            "adherence": 0.83,
+            "weeks": [
+                {
+                    "week_start": "2026-11-02",
+                    "sets_done": 6,
+                    "sets_prescribed": 9,
+                    "adherence": 0.67,
+                },
+                {
+                    "week_start": "2026-11-09",
+                    "sets_done": 9,
+                    "sets_prescribed": 9,
+                    "adherence": 1.0,
+                },
+            ],
+        }
+    ],
     "summary": {
         "sessions_done": 5,
         "sessions_scheduled": 6,

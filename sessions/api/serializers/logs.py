@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from common.models import Band
 from config.api.validation import StrictTypesMixin
 from sessions.models import SessionExercise, SessionSet
 from sessions.services.logs import MAX_EXERCISES, MAX_SETS
@@ -62,7 +63,9 @@ class SessionSetInputSerializer(serializers.Serializer[Any]):
     side = serializers.ChoiceField(
         choices=SessionSet.Side.choices,
         default=SessionSet.Side.BOTH,
-        help_text="Which side the set was done on; `both` for unsided exercises.",
+        help_text="Which side or direction the set was done in: `left`/`right` (per "
+        "side; sideways steps: the way stepped), `forward`/`backward`, or `both` for "
+        "unsided exercises. A per-side or per-direction set is one row each way.",
     )
     reps = serializers.IntegerField(
         min_value=0,
@@ -82,7 +85,13 @@ class SessionSetInputSerializer(serializers.Serializer[Any]):
         max_length=100,
         allow_blank=True,
         default="",
-        help_text='Band or load used, e.g. "light loop band".',
+        help_text='External load used, e.g. "2 kg" (band strength: `band`).',
+    )
+    band = serializers.ChoiceField(
+        choices=Band.choices,
+        allow_null=True,
+        default=None,
+        help_text="Resistance band strength used, or null.",
     )
     completed = serializers.BooleanField(
         default=True,
@@ -98,7 +107,15 @@ class SessionExerciseInputSerializer(serializers.Serializer[Any]):
         min_value=1,
         allow_null=True,
         default=None,
-        help_text="Id of the plan item performed (needs `plan`; same exercise).",
+        help_text="Id of the plan item performed (needs `plan`): its exercise, or "
+        "a linked regression, progression or alternative of it (a swap).",
+    )
+    substitution = serializers.ChoiceField(
+        choices=SessionExercise.Substitution.choices,
+        allow_null=True,
+        default=None,
+        help_text="For a swap: what `exercise` is to the plan item's exercise (a "
+        "library link). Optional: taken from the link when omitted.",
     )
     status = serializers.ChoiceField(
         choices=SessionExercise.Status.choices,
@@ -107,6 +124,16 @@ class SessionExerciseInputSerializer(serializers.Serializer[Any]):
     )
     pain_during = _score_field(
         "Pain during the exercise, 0 (none) to 10 (worst imaginable)."
+    )
+    difficulty = serializers.ChoiceField(
+        choices=SessionExercise.Difficulty.choices,
+        allow_null=True,
+        default=None,
+        help_text="How the exercise felt: too_easy, just_right or too_hard; or null.",
+    )
+    rpe = _score_field(
+        "Rating of perceived exertion on the Borg CR10 scale: 0 nothing at all, "
+        "1 very light, 3 moderate, 5 hard, 7 very hard, 10 maximal."
     )
     notes = serializers.CharField(
         max_length=1000,
@@ -209,7 +236,7 @@ class SessionExerciseRefSerializer(serializers.Serializer[Any]):
 class SessionSetSerializer(serializers.Serializer[Any]):
     order = serializers.IntegerField(read_only=True, help_text="Position, from 0.")
     side = serializers.ChoiceField(
-        choices=SessionSet.Side.choices, read_only=True, help_text="Side."
+        choices=SessionSet.Side.choices, read_only=True, help_text="Side or direction."
     )
     reps = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Reps or steps done."
@@ -217,7 +244,10 @@ class SessionSetSerializer(serializers.Serializer[Any]):
     seconds = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Seconds of work."
     )
-    load = serializers.CharField(read_only=True, help_text="Band or load used.")
+    load = serializers.CharField(read_only=True, help_text="External load used.")
+    band = serializers.CharField(
+        read_only=True, help_text="Band strength used (empty: none given)."
+    )
     completed = serializers.BooleanField(read_only=True, help_text="Completed or not.")
 
 
@@ -230,6 +260,11 @@ class SessionExerciseSerializer(serializers.Serializer[Any]):
         allow_null=True,
         help_text="Plan item performed, if any.",
     )
+    substitution = serializers.CharField(
+        read_only=True,
+        help_text="regression, progression or alternative when the plan item was "
+        "swapped for a linked exercise; empty otherwise.",
+    )
     order = serializers.IntegerField(read_only=True, help_text="Position, from 0.")
     status = serializers.ChoiceField(
         choices=SessionExercise.Status.choices,
@@ -238,6 +273,12 @@ class SessionExerciseSerializer(serializers.Serializer[Any]):
     )
     pain_during = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Pain during, 0 to 10."
+    )
+    difficulty = serializers.CharField(
+        read_only=True, help_text="too_easy, just_right, too_hard or empty."
+    )
+    rpe = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Borg CR10 rating, 0 to 10."
     )
     notes = serializers.CharField(read_only=True, help_text="Notes.")
     sets = SessionSetSerializer(many=True, read_only=True, help_text="Sets, in order.")

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.models import Band, Direction
 from config.api.validation import StrictTypesMixin
-from exercises.models import Exercise, ExerciseInstruction, ExerciseMedia, RoutineItem
-from sessions.models import Plan
+from exercises.models import (
+    Exercise,
+    ExerciseInstruction,
+    ExerciseLink,
+    ExerciseMedia,
+    RoutineItem,
+)
+from sessions.models import Plan, PlanItem
+from sessions.progress import DATE_OUT_OF_RANGE, EARLIEST_DATE, LATEST_DATE
+from sessions.selectors.plans import plan_item_swaps
 
 
 # ---------------------------------------------------------------------------
@@ -47,6 +57,9 @@ class PlanExerciseSerializer(serializers.Serializer[Any]):
     slug = serializers.SlugField(help_text="Stable human-readable identifier.")
     name = serializers.CharField(help_text="Display name.")
     summary = serializers.CharField(help_text="What it is for; may be empty.")
+    education = serializers.CharField(
+        help_text="Why it helps, in the patient's words; may be empty."
+    )
     laterality = serializers.ChoiceField(
         choices=Exercise.Laterality.choices,
         help_text="bilateral, unilateral (one side at a time) or alternating.",
@@ -63,6 +76,21 @@ class PlanExerciseSerializer(serializers.Serializer[Any]):
         many=True, help_text="Images and videos, in order."
     )
     equipment = PlanEquipmentSerializer(many=True, help_text="Equipment it needs.")
+
+
+class PlanSwapExerciseSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField(help_text="Exercise id (log it with the item's id).")
+    slug = serializers.SlugField(help_text="Stable human-readable identifier.")
+    name = serializers.CharField(help_text="Display name.")
+
+
+class PlanSwapSerializer(serializers.Serializer[Any]):
+    """A linked exercise the app may offer instead of the item's ("too hard? try this")."""
+
+    exercise = PlanSwapExerciseSerializer(source="target", help_text="The exercise.")
+    note = serializers.CharField(
+        help_text='When to switch, e.g. "if the trunk leans"; may be empty.'
+    )
 
 
 class PlanItemSerializer(serializers.Serializer[Any]):
@@ -88,7 +116,15 @@ class PlanItemSerializer(serializers.Serializer[Any]):
     seconds = serializers.IntegerField(
         allow_null=True, help_text="Seconds of work per set, or null."
     )
-    per_side = serializers.BooleanField(help_text="The amount is done on each side.")
+    per_side = serializers.BooleanField(
+        help_text="The amount is done on each side or in each direction "
+        "(direction != none; kept for older clients)."
+    )
+    direction = serializers.ChoiceField(
+        choices=Direction.choices,
+        help_text="none; per_side (left and right); sideways (5 right, then 5 left); "
+        "forward_backward (5 forward, then 5 back). Log one set row each way.",
+    )
     hold_seconds = serializers.IntegerField(
         allow_null=True,
         help_text="Hold at the end position per rep, in seconds, or null.",
@@ -98,15 +134,55 @@ class PlanItemSerializer(serializers.Serializer[Any]):
         help_text="Rest between sets in seconds; null means the default (30 s).",
     )
     load = serializers.CharField(
-        help_text='Band or load, e.g. "light loop band"; may be empty.'
+        help_text='External load, e.g. "2 kg"; may be empty (band strength: band).'
+    )
+    band = serializers.CharField(
+        help_text="Resistance band strength: x_light, light, medium, heavy, x_heavy, "
+        "or empty."
     )
     tempo = serializers.CharField(help_text='Tempo, e.g. "2-1-2"; may be empty.')
+    starts_on = serializers.DateField(
+        allow_null=True,
+        help_text="First day of this item (null: from the plan's start).",
+    )
+    ends_on = serializers.DateField(
+        allow_null=True, help_text="Last day of this item (null: open)."
+    )
+    replaces = serializers.IntegerField(
+        source="replaces_id",
+        allow_null=True,
+        help_text="The item this one continues with new dosage from starts_on.",
+    )
+    regressions = serializers.SerializerMethodField(
+        help_text="Easier exercises linked from this one, with when to switch."
+    )
+    progressions = serializers.SerializerMethodField(
+        help_text="Harder exercises linked from this one, with when to switch."
+    )
+    alternatives = serializers.SerializerMethodField(
+        help_text="Alternative exercises linked from this one."
+    )
     estimated_seconds = serializers.IntegerField(
         help_text="Estimated time for this item, rests included (derived from the dosage)."
     )
     exercise = PlanExerciseSerializer(
         help_text="The exercise, expanded enough to do it offline."
     )
+
+    def _swaps(self, item: PlanItem, kind: str) -> Any:
+        return PlanSwapSerializer(plan_item_swaps(item, kind), many=True).data
+
+    @extend_schema_field(PlanSwapSerializer(many=True))
+    def get_regressions(self, item: PlanItem) -> Any:
+        return self._swaps(item, ExerciseLink.Kind.REGRESSION)
+
+    @extend_schema_field(PlanSwapSerializer(many=True))
+    def get_progressions(self, item: PlanItem) -> Any:
+        return self._swaps(item, ExerciseLink.Kind.PROGRESSION)
+
+    @extend_schema_field(PlanSwapSerializer(many=True))
+    def get_alternatives(self, item: PlanItem) -> Any:
+        return self._swaps(item, ExerciseLink.Kind.ALTERNATIVE)
 
 
 class PlanPrescriberSerializer(serializers.Serializer[Any]):
@@ -158,7 +234,10 @@ class PlanSerializer(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField(help_text="When it was prescribed.")
     updated_at = serializers.DateTimeField(help_text="Last change of the plan itself.")
     items = PlanItemSerializer(
-        many=True, help_text="The prescribed exercises, in order."
+        many=True,
+        source="items_on",
+        help_text="The exercises prescribed on the day asked (`on`, default the "
+        "patient's today), in order.",
     )
 
 
@@ -190,7 +269,13 @@ class PlanDosageInputSerializer(serializers.Serializer[Any]):
         help_text="Seconds of work per set (1-3600); replaces reps/steps.",
     )
     per_side = serializers.BooleanField(
-        required=False, help_text="The amount is done on each side."
+        required=False,
+        help_text="Older clients: true = per side, false = neither (prefer direction).",
+    )
+    direction = serializers.ChoiceField(
+        choices=Direction.choices,
+        required=False,
+        help_text="none, per_side, sideways or forward_backward.",
     )
     hold_seconds = serializers.IntegerField(
         min_value=1,
@@ -207,8 +292,21 @@ class PlanDosageInputSerializer(serializers.Serializer[Any]):
         help_text="Rest between sets in seconds (0-3600), or null for the default.",
     )
     load = serializers.CharField(
-        max_length=100, allow_blank=True, required=False, help_text="Band or load."
+        max_length=100,
+        allow_blank=True,
+        required=False,
+        help_text='External load, e.g. "2 kg".',
     )
+    band = serializers.ChoiceField(
+        choices=Band.choices,
+        allow_null=True,
+        required=False,
+        help_text="Band strength: x_light, light, medium, heavy, x_heavy; null clears it.",
+    )
+
+    def validate_band(self, value: str | None) -> str:
+        return value or ""
+
     tempo = serializers.CharField(
         max_length=20, allow_blank=True, required=False, help_text="Tempo, e.g. 2-1-2."
     )
@@ -222,7 +320,30 @@ class PlanDosageInputSerializer(serializers.Serializer[Any]):
 
 class PlanItemOverrideSerializer(PlanDosageInputSerializer):
     routine_item = serializers.IntegerField(
-        help_text="Id of the routine item to tweak (from `routines/{id}/` items)."
+        required=False,
+        help_text="With `routine`: id of the routine item to tweak (from "
+        "`routines/{id}/` items).",
+    )
+    exercise = serializers.UUIDField(
+        required=False,
+        help_text="Without `routine`: the exercise (published, or one of your private "
+        "ones); its default dosage is the start, the fields given replace it.",
+    )
+    block = serializers.ChoiceField(
+        choices=RoutineItem.Block.choices,
+        required=False,
+        help_text="Without `routine`: warm_up, main (default) or cool_down.",
+    )
+
+
+class PlanItemNewSerializer(PlanDosageInputSerializer):
+    exercise = serializers.UUIDField(
+        help_text="The exercise (published, or one of your private ones)."
+    )
+    block = serializers.ChoiceField(
+        choices=RoutineItem.Block.choices,
+        required=False,
+        help_text="warm_up, main (default) or cool_down.",
     )
 
 
@@ -262,7 +383,9 @@ class PlanCreateSerializer(StrictTypesMixin, serializers.Serializer[Any]):
     )
     routine = serializers.UUIDField(
         source="routine_id",
-        help_text="Id of a published routine; its items are copied.",
+        required=False,
+        help_text="Id of a published routine (or one of your private ones); its items "
+        "are copied. Omit it to build the plan from `items` naming exercises.",
     )
     title = serializers.CharField(
         max_length=120,
@@ -288,10 +411,9 @@ class PlanCreateSerializer(StrictTypesMixin, serializers.Serializer[Any]):
         many=True,
         required=False,
         max_length=100,
-        help_text=(
-            "Optional dosage tweaks of the copied items, by routine item id; items "
-            "not listed are copied as they are."
-        ),
+        help_text="With `routine`: optional dosage tweaks of the copied items, by "
+        "routine item id; items not listed are copied as they are. Without `routine`: "
+        "the plan's items, in order, each with `exercise` and its dosage (1-50).",
     )
 
 
@@ -312,8 +434,39 @@ class PlanUpdateSerializer(StrictTypesMixin, serializers.Serializer[Any]):
         many=True,
         required=False,
         max_length=100,
-        help_text=(
-            "Dosage tweaks of this plan's items, by plan item id (the routine "
-            "template is never changed)."
-        ),
+        help_text="Dosage changes of this plan's items, by plan item id (the routine "
+        "template is never changed): in place, or from `effective_from`.",
     )
+    effective_from = serializers.DateField(
+        required=False,
+        help_text="The day the item changes take effect (not before the plan's start). "
+        "Earlier days keep the dosage they had: an item re-dosed from this day is "
+        "continued by a new item (`replaces`). Default for added or ended items: the "
+        "patient's today.",
+    )
+    # many=True builds a ListSerializer, which takes max_length; the stubs miss it.
+    add_items = PlanItemNewSerializer(  # type: ignore[call-arg]
+        many=True,
+        required=False,
+        max_length=50,
+        help_text="Items added from `effective_from`.",
+    )
+    end_items = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=50,
+        help_text="Plan item ids that stop the day before `effective_from`.",
+    )
+
+
+class PlanQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(
+        required=False,
+        help_text="Answer the plan as it stood that day (YYYY-MM-DD); default the "
+        "patient's today.",
+    )
+
+    def validate_on(self, value: Any) -> Any:
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise serializers.ValidationError(DATE_OUT_OF_RANGE)
+        return value

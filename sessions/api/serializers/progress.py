@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from sessions.progress import Direction
+from sessions.progress import Direction as TrendDirection
 
 
 class ProgressQuerySerializer(serializers.Serializer[Any]):
@@ -73,7 +73,7 @@ class ProgressTrendSerializer(serializers.Serializer[Any]):
         ),
     )
     direction = serializers.ChoiceField(
-        choices=Direction.choices,
+        choices=TrendDirection.choices,
         help_text="improving (slope <= -0.25), worsening (>= 0.25), stable, or insufficient_data.",
     )
 
@@ -141,6 +141,50 @@ class ProgressMeasureSerializer(serializers.Serializer[Any]):
     )
 
 
+class ProgressItemWeekSerializer(serializers.Serializer[Any]):
+    week_start = serializers.DateField(help_text="Monday of the ISO week.")
+    sets_done = serializers.IntegerField(
+        help_text="Sets logged against the item (swaps included; a per-side or "
+        "per-direction set counts when both ways were done)."
+    )
+    sets_prescribed = serializers.IntegerField(
+        help_text="The item's sets times the sessions scheduled on its days."
+    )
+    adherence = serializers.FloatField(
+        allow_null=True,
+        help_text="sets_done / sets_prescribed, 2 decimals, not capped; null when "
+        "nothing was prescribed.",
+    )
+
+
+class ProgressItemSerializer(serializers.Serializer[Any]):
+    plan = serializers.UUIDField(source="plan_id", help_text="The plan.")
+    plan_item = serializers.IntegerField(
+        source="plan_item_id", help_text="The plan item."
+    )
+    exercise = serializers.UUIDField(source="exercise_id", help_text="Its exercise.")
+    exercise_name = serializers.CharField(help_text="The exercise's name.")
+    starts_on = serializers.DateField(
+        allow_null=True, help_text="First day of the item (null: the plan's start)."
+    )
+    ends_on = serializers.DateField(
+        allow_null=True, help_text="Last day of the item (null: open)."
+    )
+    replaces = serializers.IntegerField(
+        source="replaces_id",
+        allow_null=True,
+        help_text="The item this one continues with new dosage.",
+    )
+    sets_done = serializers.IntegerField(help_text="Sets done over the range.")
+    sets_prescribed = serializers.IntegerField(
+        help_text="Sets prescribed over the range."
+    )
+    adherence = serializers.FloatField(
+        allow_null=True, help_text="Done / prescribed over the range, or null."
+    )
+    weeks = ProgressItemWeekSerializer(many=True, help_text="Per ISO week.")
+
+
 class ProgressSerializer(serializers.Serializer[Any]):
     patient = serializers.UUIDField(source="patient_id", help_text="The patient.")
     timezone = serializers.CharField(
@@ -156,6 +200,11 @@ class ProgressSerializer(serializers.Serializer[Any]):
         required=False,
         help_text="Each outcome measure answered (all time, not only the range): "
         "baseline, latest score and change, flagged at the instrument's MCID.",
+    )
+    items = ProgressItemSerializer(
+        many=True,
+        help_text="Adherence per plan item (done sets / prescribed sets per week), "
+        "for every item of the patient's plans.",
     )
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:

@@ -26,6 +26,7 @@ from users.api.serializers import (
     TokenPairSerializer,
 )
 from users.api.throttling import LOCKED_OUT
+from users.invitations import CODE_EXPIRED, CODE_INVALID, CODE_REVOKED, CODE_USED
 from users.services import EMAIL_TAKEN
 
 AUTH = ["auth"]
@@ -45,6 +46,7 @@ EXAMPLE_ACCOUNT = {
     "name": "Ana Silva",
     "timezone": "Europe/Lisbon",
     "role": "patient",
+    "in_care": True,
 }
 
 
@@ -128,6 +130,21 @@ def refresh_token_errors(path: str) -> dict[Any, Any]:
     }
 
 
+def invite_code_examples(instance: str) -> list[OpenApiExample]:
+    """The four invitation-code problems, each with its own code."""
+    return [
+        problem_example(name, 400, code, message, instance=instance)
+        for name, code, message in (
+            ("Wrong code", "invite_code_invalid", CODE_INVALID),
+            ("Used code", "invite_code_used", CODE_USED),
+            ("Expired code", "invite_code_expired", CODE_EXPIRED),
+            ("Revoked invitation", "invite_code_revoked", CODE_REVOKED),
+        )
+    ]
+
+
+INVITE_CODE_EXAMPLES = invite_code_examples("/api/v1/auth/register/")
+
 register_schema = extend_schema_view(
     post=extend_schema(
         operation_id="auth_register",
@@ -142,7 +159,10 @@ register_schema = extend_schema_view(
                 s400=problem_response(
                     400,
                     "Invalid fields: email taken or malformed, password too weak, unknown "
-                    "time zone, missing name. `errors` lists each.",
+                    "time zone, missing name (`errors` lists each); or a wrong, used, "
+                    "expired or withdrawn `invite_code` (its own problem `code`; nothing "
+                    "is created).",
+                    *INVITE_CODE_EXAMPLES,
                     problem_example(
                         "Email taken",
                         400,
@@ -185,6 +205,17 @@ register_schema = extend_schema_view(
         },
         parameters=THROTTLE_PARAMETERS,
         examples=[
+            OpenApiExample(
+                "Register with an invitation",
+                value={
+                    "email": "ana@example.com",
+                    "password": "knee-bends-at-dawn",
+                    "name": "Ana Silva",
+                    "timezone": "Europe/Lisbon",
+                    "invite_code": "7KQ2M-X9PDA",
+                },
+                request_only=True,
+            ),
             OpenApiExample(
                 "Register",
                 value={
