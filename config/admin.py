@@ -21,10 +21,13 @@ SECTIONS: list[tuple[str, list[str]]] = [
         "Patients and care teams",
         [
             "training_sessions.patient",
+            "outcomes.alert",
             "training_sessions.plan",
             "training_sessions.session",
+            "outcomes.questionnaireresponse",
             "users.carerelationship",
             "users.patientaccesslog",
+            "outcomes.clinicianalertsettings",
         ],
     ),
     (
@@ -35,6 +38,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "exercises.muscle",
             "exercises.equipment",
             "exercises.condition",
+            "outcomes.questionnaire",
         ],
     ),
     ("Staff and accounts", ["users.user", "auth.group"]),
@@ -48,10 +52,14 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "token_blacklist.blacklistedtoken",
         ],
     ),
+    ("Integrations", ["integrations.webhookendpoint", "integrations.webhookmessage"]),
 ]
 MODEL_NAMES = {
     "training_sessions.session": "Session logs",
     "users.patientaccesslog": "Who read patients' data",
+    "outcomes.questionnaireresponse": "Questionnaire answers",
+    "outcomes.questionnaire": "Outcome questionnaires",
+    "outcomes.clinicianalertsettings": "My alert digest",
     "users.user": "Accounts",
     "auth.group": "Staff groups",
     "axes.accessattempt": "Failed sign-ins (lockouts)",

@@ -39,6 +39,7 @@ from outcomes.selectors.alerts import open_alert_count_subquery
 from sessions.progress import adherence_recent, annotate_recent_activity
 from sessions.selectors.export import patient_export
 from sessions.services.privacy import patient_erase
+from users.api.export_serializers import ExportSerializer
 from users.api.invitation_serializers import (
     InvitationCreatedSerializer,
     InvitationCreateSerializer,
@@ -53,7 +54,6 @@ from users.api.permissions import IsClinicianOrAdmin
 from users.api.serializers import (
     AccountSerializer,
     EraseSerializer,
-    ExportSerializer,
     LoginSerializer,
     LogoutSerializer,
     PasswordChangeSerializer,

@@ -17,11 +17,11 @@ from config.api.schema import (
     problem_response,
     problem_responses,
 )
+from users.api.export_serializers import ExportSerializer
 from users.api.openapi.auth import EXAMPLE_ACCOUNT, throttled_response
 from users.api.serializers import (
     AccountSerializer,
     EraseSerializer,
-    ExportSerializer,
     PasswordChangeSerializer,
 )
 from users.services import ERASURE_PATIENTS_ONLY, WRONG_CURRENT_PASSWORD
