@@ -3,8 +3,8 @@
 Production settings pass ``statement_timeout`` to PostgreSQL (DATABASE_STATEMENT_TIMEOUT_MS,
 3 s for these servers), so a query waiting on a lock or a slow plan is cancelled and the
 request answers a 503 problem with Retry-After, well before gunicorn's worker timeout,
-instead of holding a worker thread. Here an upload waits on its patient's row, which
-another connection keeps locked.
+instead of holding a worker thread. Here an upload waits on its patient's sync counter
+(every session write locks it first), which another connection keeps locked.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 
 import psycopg
 
-from sessions.models import Session
+from sessions.models import PatientSyncState, Session
 from tests.resilience.live import (
     CLIENT_TIMEOUT,
     STATEMENT_TIMEOUT_MS,
@@ -32,10 +32,13 @@ def test_an_upload_stuck_on_a_lock_answers_503_after_the_statement_timeout(
     cluster: Cluster, uploader
 ):
     body = upload_body(uploader.exercise.pk)
+    PatientSyncState.objects.get_or_create(patient=uploader.patient)
     with psycopg.connect(database_url()) as blocker:
         # Held until the block ends: every upload of this patient waits on this row.
         blocker.execute(
-            "SELECT id FROM users_user WHERE id = %s FOR UPDATE", [uploader.patient.pk]
+            f"SELECT revision FROM {PatientSyncState._meta.db_table} "
+            "WHERE patient_id = %s FOR UPDATE",
+            [uploader.patient.pk],
         )
         started = time.monotonic()
         stuck = cluster.a.call("POST", URL, body=body, token=uploader.token)
