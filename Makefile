@@ -82,3 +82,12 @@ clean: ## remove the virtualenv, the SQLite database and collected static files
 live: install ## live webhook tests: a real Celery worker, Redis (DB 4) and a receiver on loopback (PostgreSQL)
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make live needs DATABASE_URL=postgres://..." >&2; exit 2;; esac
 	REHABIT_LIVE_TESTS=1 $(VENV)/bin/pytest tests/live -p no:xdist
+
+.PHONY: mutation
+
+# Not in CI: slow (minutes per module on two cores). MUTANTS narrows the run, e.g.
+# MUTANTS='sessions.services.logs*'; `.venv/bin/mutmut browse` shows the survivors.
+MUTANTS ?=
+mutation: install ## mutation testing of the domain rules (mutmut over */services*, SQLite in memory); score in docs/testing.md
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
+	$(VENV)/bin/mutmut results

@@ -13,8 +13,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_MODULE_LINES = 500
-# Not application modules: tests, migrations, and the benchmark harness (not deployed).
-NOT_APPLICATION = {"tests", "migrations", "bench", ".venv"}
+# Not application modules: tests, migrations, the benchmark harness (not deployed) and
+# mutants/ (the copy `make mutation` writes, git-ignored).
+NOT_APPLICATION = {"tests", "migrations", "bench", ".venv", "mutants"}
 
 
 def test_the_import_contracts_are_kept():

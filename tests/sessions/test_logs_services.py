@@ -16,6 +16,7 @@ from sessions.services.logs import (
     CONFLICT_DELETED,
     CONFLICT_OTHER_BODY,
     PLAN_CHANGE_ORPHANS,
+    PRECONDITION_FAILED,
     SessionConflict,
     SessionPreconditionFailed,
     session_delete,
@@ -151,7 +152,9 @@ def test_upload_of_other_patients_id_raises_the_same_conflict(
     with pytest.raises(SessionConflict) as excinfo:
         session_upload(patient=other_patient, data=same_body_elsewhere)
 
+    # The same code and message as "another body": the id's owner is never revealed.
     assert excinfo.value.code == "conflict"
+    assert excinfo.value.message == CONFLICT_OTHER_BODY
     assert Session.objects.get().patient == patient
 
 
@@ -196,10 +199,12 @@ def test_update_bumps_version_and_revision(patient, item, started):
 def test_update_with_stale_etag_raises_and_changes_nothing(patient, item, started):
     session, _ = session_upload(patient=patient, data=data_for(item, started))
 
-    with pytest.raises(SessionPreconditionFailed):
+    with pytest.raises(SessionPreconditionFailed) as excinfo:
         session_update(
             session=session, if_match=[f'"{session.pk}-9"'], data={"effort": 8}
         )
+
+    assert str(excinfo.value) == PRECONDITION_FAILED
 
     assert Session.objects.get().effort == 5
 
