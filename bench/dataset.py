@@ -217,6 +217,10 @@ def _sessions_copy(rng: random.Random, plans: Sequence[Any], total: int) -> None
     session_columns = [f.column for f in Session._meta.concrete_fields]
     exercise_columns = [f.column for f in SessionExercise._meta.concrete_fields]
     set_columns = [f.column for f in SessionSet._meta.concrete_fields]
+    # Columns the generator does not set take the model's default (e.g. no swap, no
+    # feedback): the rows stay what an upload without those fields would store.
+    exercise_defaults = _column_defaults(SessionExercise)
+    set_defaults = _column_defaults(SessionSet)
 
     session_rows: list[tuple[Any, ...]] = []
     exercise_rows: list[tuple[Any, ...]] = []
@@ -269,6 +273,7 @@ def _sessions_copy(rng: random.Random, plans: Sequence[Any], total: int) -> None
                     else "done"
                 )
                 row = {
+                    **exercise_defaults,
                     "id": exercise_id,
                     "session_id": session_id,
                     "exercise_id": item.exercise_id,
@@ -288,6 +293,7 @@ def _sessions_copy(rng: random.Random, plans: Sequence[Any], total: int) -> None
                         set_id += 1
                         amount = item.reps or item.steps
                         set_row = {
+                            **set_defaults,
                             "id": set_id,
                             "session_exercise_id": exercise_id,
                             "order": number * len(sides) + sides.index(side),
@@ -326,6 +332,11 @@ def _spread(total: int, parts: int) -> list[int]:
     """``total`` split into ``parts`` whole numbers that differ by at most one."""
     base, extra = divmod(total, parts)
     return [base + (1 if n < extra else 0) for n in range(parts)]
+
+
+def _column_defaults(model: Any) -> dict[str, Any]:
+    """Each concrete column's default value, as the model would store it."""
+    return {field.column: field.get_default() for field in model._meta.concrete_fields}
 
 
 def _copy(
