@@ -14,6 +14,7 @@ from django.conf import settings
 if TYPE_CHECKING:
     import datetime as dt
 
+    from outcomes.models import Alert, QuestionnaireResponse
     from sessions.models import Plan, Session
 
 SESSION_CREATED = "session.created"
@@ -21,6 +22,8 @@ SESSION_UPDATED = "session.updated"
 SESSION_DELETED = "session.deleted"
 PLAN_CREATED = "plan.created"
 PLAN_UPDATED = "plan.updated"
+ALERT_CREATED = "alert.created"
+QUESTIONNAIRE_RESPONSE_CREATED = "questionnaire_response.created"
 
 EVENT_TYPES: dict[str, str] = {
     SESSION_CREATED: "A patient uploaded a session log.",
@@ -28,6 +31,8 @@ EVENT_TYPES: dict[str, str] = {
     SESSION_DELETED: "A session log was deleted (a tombstone remains).",
     PLAN_CREATED: "A clinician prescribed a plan.",
     PLAN_UPDATED: "A plan's schedule, status or items changed.",
+    ALERT_CREATED: "An alert was raised for the care team.",
+    QUESTIONNAIRE_RESPONSE_CREATED: "A patient answered an outcome measure.",
 }
 
 
@@ -69,5 +74,32 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "links": {
             "self": link(f"/api/v1/plans/{plan.id}/"),
             "fhir": link(f"/fhir/r4/CarePlan/{plan.id}"),
+        },
+    }
+
+
+def alert_data(alert: Alert) -> dict[str, Any]:
+    """Ids and links of an alert (its kind and message stay behind the API)."""
+    return {
+        "id": str(alert.id),
+        "patient": str(alert.patient_id),
+        "session": str(alert.session_id) if alert.session_id else None,
+        "plan": str(alert.plan_id) if alert.plan_id else None,
+        "links": {
+            "self": link(f"/api/v1/alerts/{alert.id}/"),
+            "fhir": link(f"/fhir/r4/Flag/{alert.id}"),
+        },
+    }
+
+
+def questionnaire_response_data(response: QuestionnaireResponse) -> dict[str, Any]:
+    """Ids and links of a patient's answers (the answers and score stay behind the API)."""
+    return {
+        "id": str(response.id),
+        "patient": str(response.patient_id),
+        "questionnaire": str(response.questionnaire_id),
+        "links": {
+            "self": link(f"/api/v1/questionnaire-responses/{response.id}/"),
+            "fhir": link(f"/fhir/r4/QuestionnaireResponse/{response.id}"),
         },
     }
