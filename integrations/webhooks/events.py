@@ -41,6 +41,11 @@ def link(path: str) -> str:
     return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
 
 
+def links(rest_path: str, fhir_path: str) -> dict[str, str]:
+    """A payload's links: the REST resource (``self``) and its FHIR mapping."""
+    return {"self": link(rest_path), "fhir": link(fhir_path)}
+
+
 def envelope(
     *, event_type: str, at: dt.datetime, data: dict[str, Any]
 ) -> dict[str, Any]:
@@ -59,10 +64,9 @@ def session_data(session: Session) -> dict[str, Any]:
         "patient": str(session.patient_id),
         "plan": str(session.plan_id) if session.plan_id else None,
         "version": session.version,
-        "links": {
-            "self": link(f"/api/v1/sessions/{session.id}/"),
-            "fhir": link(f"/fhir/r4/Observation/{session.id}"),
-        },
+        "links": links(
+            f"/api/v1/sessions/{session.id}/", f"/fhir/r4/Observation/{session.id}"
+        ),
     }
 
 
@@ -71,10 +75,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
     return {
         "id": str(plan.id),
         "patient": str(plan.patient_id),
-        "links": {
-            "self": link(f"/api/v1/plans/{plan.id}/"),
-            "fhir": link(f"/fhir/r4/CarePlan/{plan.id}"),
-        },
+        "links": links(f"/api/v1/plans/{plan.id}/", f"/fhir/r4/CarePlan/{plan.id}"),
     }
 
 
@@ -85,10 +86,7 @@ def alert_data(alert: Alert) -> dict[str, Any]:
         "patient": str(alert.patient_id),
         "session": str(alert.session_id) if alert.session_id else None,
         "plan": str(alert.plan_id) if alert.plan_id else None,
-        "links": {
-            "self": link(f"/api/v1/alerts/{alert.id}/"),
-            "fhir": link(f"/fhir/r4/Flag/{alert.id}"),
-        },
+        "links": links(f"/api/v1/alerts/{alert.id}/", f"/fhir/r4/Flag/{alert.id}"),
     }
 
 
@@ -98,8 +96,8 @@ def questionnaire_response_data(response: QuestionnaireResponse) -> dict[str, An
         "id": str(response.id),
         "patient": str(response.patient_id),
         "questionnaire": str(response.questionnaire_id),
-        "links": {
-            "self": link(f"/api/v1/questionnaire-responses/{response.id}/"),
-            "fhir": link(f"/fhir/r4/QuestionnaireResponse/{response.id}"),
-        },
+        "links": links(
+            f"/api/v1/questionnaire-responses/{response.id}/",
+            f"/fhir/r4/QuestionnaireResponse/{response.id}",
+        ),
     }
