@@ -8,6 +8,7 @@ import django_stubs_ext
 
 from config.env import BASE_DIR, env
 from config.logs import build_logging, configure_structlog
+from config.security import fernet_keys_check
 from config.version import service_version
 
 # Generic Django classes (ModelAdmin[Exercise], ModelForm[Plan]...) subscriptable at
@@ -19,6 +20,9 @@ django_stubs_ext.monkeypatch()
 # ---------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+# Earlier keys, still accepted while a rotation settles (Django's own mechanism; also
+# decrypts webhook secrets encrypted under a key derived from them).
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 DJANGO_APPS = [
@@ -482,6 +486,9 @@ WEBHOOK_COUNTDOWN_MAX_SECONDS = env.float(
     "WEBHOOK_COUNTDOWN_MAX_SECONDS", default=300.0
 )
 WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60.0)
+# Endpoint secrets at rest (integrations/webhooks/crypto.py): Fernet keys, newest first;
+# empty: a key derived from SECRET_KEY (and SECRET_KEY_FALLBACKS, to rotate it).
+WEBHOOK_SECRET_KEYS = fernet_keys_check(env.list("WEBHOOK_SECRET_KEYS", default=[]))
 # FHIR reads (integrations/fhir): their own rate per user, besides the API's.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["fhir"] = env(
     "API_THROTTLE_FHIR", default="300/min"
