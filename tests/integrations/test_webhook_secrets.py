@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from io import StringIO
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
@@ -16,6 +18,7 @@ from standardwebhooks.webhooks import Webhook
 from config.security import fernet_keys_check
 from integrations.models import WebhookEndpoint
 from integrations.webhooks import crypto, services
+from tests.e2e.conftest import restore_clinicians_group
 from tests.factories import AdminFactory
 
 OLD_SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"
@@ -132,7 +135,20 @@ def test_malformed_keys_are_refused_at_start():
         fernet_keys_check([good, "not-a-key"])
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.fixture(scope="module")
+def _clinicians_group_after(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """The transactional test below empties every table (after it, before this
+    teardown): put back the data migrations' group for the tests that follow.
+    """
+    yield
+    with django_db_blocker.unblock():
+        restore_clinicians_group()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_clinicians_group_after")
 def test_the_migration_encrypts_existing_plain_secrets():
     executor = MigrationExecutor(connection)
     executor.migrate([("integrations", "0001_initial")])
