@@ -20,8 +20,6 @@ django_stubs_ext.monkeypatch()
 # ---------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
-# Earlier keys, still accepted while a rotation settles (Django's own mechanism; also
-# decrypts webhook secrets encrypted under a key derived from them).
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
@@ -490,8 +488,7 @@ WEBHOOK_COUNTDOWN_MAX_SECONDS = env.float(
     "WEBHOOK_COUNTDOWN_MAX_SECONDS", default=300.0
 )
 WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60.0)
-# Endpoint secrets at rest (integrations/webhooks/crypto.py): Fernet keys, newest first;
-# empty: a key derived from SECRET_KEY (and SECRET_KEY_FALLBACKS, to rotate it).
+# Webhook secrets at rest: Fernet keys or, if none, SECRET_KEY's (docs/deployment.md, 8).
 WEBHOOK_SECRET_KEYS = fernet_keys_check(env.list("WEBHOOK_SECRET_KEYS", default=[]))
 # FHIR reads (integrations/fhir): their own rate per user, besides the API's.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["fhir"] = env(
