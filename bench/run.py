@@ -125,6 +125,7 @@ class Scenario:
 
 def scenarios(fixtures: dict[str, Any]) -> list[Scenario]:
     patients = fixtures["patients"]
+    clinicians = fixtures["clinicians"]
     muscles, equipment = fixtures["muscles"], fixtures["equipment"]
     filters = [""]
     filters += [f"muscle={m}&" for m in muscles]
@@ -180,6 +181,36 @@ def scenarios(fixtures: dict[str, Any]) -> list[Scenario]:
             "progress",
             "Progress (8 weeks)",
             [Request("GET", f"{API}/progress/", p["token"]) for p in patients],
+            warm=20,
+        ),
+        Scenario(
+            "today",
+            "Patient's today",
+            [Request("GET", f"{API}/me/today/", p["token"]) for p in patients],
+            warm=20,
+        ),
+        Scenario(
+            "due",
+            "Due questionnaires",
+            [
+                Request("GET", f"{API}/me/questionnaires/due/", p["token"])
+                for p in patients
+            ],
+            warm=20,
+        ),
+        Scenario(
+            "careplan",
+            "FHIR CarePlan (the patient's plan)",
+            [
+                Request("GET", f"/fhir/r4/CarePlan/{p['plan']}", p["token"])
+                for p in patients
+            ],
+            warm=20,
+        ),
+        Scenario(
+            "alerts",
+            "Alerts list (a clinician's)",
+            [Request("GET", f"{API}/alerts/", token) for token in clinicians],
             warm=20,
         ),
         # Last: uploads add changes, which the sync scenarios' cursors do not expect.
