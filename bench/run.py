@@ -132,6 +132,14 @@ def scenarios(fixtures: dict[str, Any]) -> list[Scenario]:
     filters += [f"equipment={e}&" for e in equipment]
     filters += [f"muscle={m}&equipment={e}&" for m in muscles for e in equipment]
 
+    def per_patient(key: str, title: str, path: str) -> Scenario:
+        """A patient's own read ("{plan}" in the path: the patient's plan id)."""
+        requests = [
+            Request("GET", path.replace("{plan}", p["plan"]), p["token"])
+            for p in patients
+        ]
+        return Scenario(key, title, requests, warm=20)
+
     def pages(limit: int) -> list[Request]:
         return [Request("GET", f"{API}/exercises/?{f}limit={limit}") for f in filters]
 
@@ -183,29 +191,10 @@ def scenarios(fixtures: dict[str, Any]) -> list[Scenario]:
             [Request("GET", f"{API}/progress/", p["token"]) for p in patients],
             warm=20,
         ),
-        Scenario(
-            "today",
-            "Patient's today",
-            [Request("GET", f"{API}/me/today/", p["token"]) for p in patients],
-            warm=20,
-        ),
-        Scenario(
-            "due",
-            "Due questionnaires",
-            [
-                Request("GET", f"{API}/me/questionnaires/due/", p["token"])
-                for p in patients
-            ],
-            warm=20,
-        ),
-        Scenario(
-            "careplan",
-            "FHIR CarePlan (the patient's plan)",
-            [
-                Request("GET", f"/fhir/r4/CarePlan/{p['plan']}", p["token"])
-                for p in patients
-            ],
-            warm=20,
+        per_patient("today", "Patient's today", f"{API}/me/today/"),
+        per_patient("due", "Due questionnaires", f"{API}/me/questionnaires/due/"),
+        per_patient(
+            "careplan", "FHIR CarePlan (the patient's plan)", "/fhir/r4/CarePlan/{plan}"
         ),
         Scenario(
             "alerts",

@@ -114,40 +114,25 @@ class SessionPreconditionFailed(Exception):
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
-def _lock_patient(patient_id: Any) -> int:
+def _lock_patient(patient_id: Any, *, advance: bool = False) -> int:
     """Lock the patient's sync counter until the transaction ends; return its revision.
 
-    One statement, creating the counter on the patient's first write (revision 0): an
-    upsert whose no-op update locks the row and, under READ COMMITTED, returns the
-    latest committed value even after waiting for another writer (a plain SELECT in
-    the same statement would return the value of its snapshot, taken before the wait).
+    One statement, creating the counter on the patient's first write: an upsert whose
+    update locks the row and, under READ COMMITTED, returns the latest committed value
+    even after waiting for another writer (a plain SELECT in the same statement would
+    return the value of its snapshot, taken before the wait). With ``advance`` the
+    update counts up and the new revision is returned: the lock and the revision of the
+    write that follows in one round trip; a caller that then writes nothing puts the
+    counter back (_store_revision) or lets its transaction roll back.
     """
     table = PatientSyncState._meta.db_table
     key = PatientSyncState._meta.get_field("patient")
+    step = 1 if advance else 0
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO "{table}" ("patient_id", "revision") VALUES (%s, 0) '
-            f'ON CONFLICT ("patient_id") DO UPDATE SET "revision" = "{table}"."revision" '
-            'RETURNING "revision"',
-            [key.get_db_prep_value(patient_id, connection)],
-        )
-        return int(cursor.fetchone()[0])
-
-
-def _lock_patient_next_revision(patient_id: Any) -> int:
-    """Lock the patient's sync counter and advance it in one statement; return the new one.
-
-    _lock_patient's upsert, counting up: the lock and the revision of the write that
-    follows cost one round trip. A caller that ends up writing nothing puts the counter
-    back (_store_revision) or lets its transaction roll back.
-    """
-    table = PatientSyncState._meta.db_table
-    key = PatientSyncState._meta.get_field("patient")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO "{table}" ("patient_id", "revision") VALUES (%s, 1) '
-            f'ON CONFLICT ("patient_id") DO UPDATE SET "revision" = "{table}"."revision" + 1 '
-            'RETURNING "revision"',
+            f'INSERT INTO "{table}" ("patient_id", "revision") VALUES (%s, {step}) '
+            f'ON CONFLICT ("patient_id") DO UPDATE SET "revision" = "{table}"."revision"'
+            f' + {step} RETURNING "revision"',
             [key.get_db_prep_value(patient_id, connection)],
         )
         return int(cursor.fetchone()[0])
@@ -375,7 +360,7 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
     their sets; no savepoint of its own around the insert.
     """
     digest = upload_hash(data)
-    revision = _lock_patient_next_revision(patient.pk)
+    revision = _lock_patient(patient.pk, advance=True)
 
     existing = Session.objects.filter(pk=data["id"]).first()
     if existing is not None:
