@@ -220,7 +220,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON, byte for byte, written by orjson (config/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["config.api.renderers.JSONRenderer"],
     # DRF's JSON parser with a nesting limit (deep bodies are a 400, not a RecursionError).
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
     # The trusted-proxy setting above: 0 keys rate limits on REMOTE_ADDR and ignores
