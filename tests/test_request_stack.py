@@ -116,3 +116,22 @@ def test_a_views_own_policy_and_a_nonce_take_django_csps_path():
         theirs, ours = _both(with_nonce)
     assert f"'nonce-{ours.content.decode()}'" in ours["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in theirs["Content-Security-Policy"]
+
+
+def test_gunicorn_freezes_the_preloaded_app_and_collects_less_often():
+    import gc
+    import runpy
+    from pathlib import Path
+
+    conf = runpy.run_path(
+        str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py")
+    )
+    threshold = gc.get_threshold()
+    try:
+        conf["pre_fork"](None, None)  # in the master, before each fork
+        assert gc.get_freeze_count() > 0
+        conf["post_fork"](None, None)  # in the worker
+        assert gc.get_threshold() == (conf["GC_GEN0_THRESHOLD"], *threshold[1:])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
