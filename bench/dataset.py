@@ -18,8 +18,9 @@ with ``DJANGO_SETTINGS_MODULE=bench.settings`` and the bench database's URL):
 Everything is drawn from a seeded random generator, so a build is repeatable.
 
 ``python -m bench.dataset fixtures`` prints, as JSON, what the load scripts need: access
-tokens, plan ids and items, latest revisions of some patients; exercise and routine ids;
-filter values that match many exercises.
+tokens (patients', and their clinicians' for the alerts list), plan ids and items,
+latest revisions of some patients; exercise and routine ids; filter values that match
+many exercises.
 """
 
 from __future__ import annotations
@@ -360,7 +361,7 @@ def fixtures(*, patients: int) -> dict[str, Any]:
     from common.models import Status
     from exercises.models import Equipment, Exercise, Muscle, Routine
     from sessions.models import Plan
-    from users.models import User
+    from users.models import CareRelationship, User
 
     users = list(
         User.objects.filter(
@@ -379,6 +380,12 @@ def fixtures(*, patients: int) -> dict[str, Any]:
         )
     }
     published = Exercise.objects.filter(status=Status.PUBLISHED)
+    # The chosen patients' clinicians (the alerts list is a care team's read).
+    clinicians = User.objects.filter(
+        pk__in=CareRelationship.objects.filter(patient__in=chosen).values(
+            "clinician_id"
+        )
+    ).order_by("email")
     return {
         "patients": [
             {
@@ -399,6 +406,7 @@ def fixtures(*, patients: int) -> dict[str, Any]:
             }
             for user in chosen
         ],
+        "clinicians": [str(AccessToken.for_user(user)) for user in clinicians],
         "exercises": [str(pk) for pk in published.values_list("pk", flat=True)],
         "routines": [
             str(pk)

@@ -14,16 +14,20 @@ For each data-set size (the full one, then a tenth of it):
    kept), then, after a second of unmeasured load, wrk drives it for BENCH_DURATION
    seconds with BENCH_CONNECTIONS connections; right after, the ceiling view is driven
    the same way with a response of the same size (the mean size of the endpoint's
-   answers).
+   answers), and then the **bare** ceiling: the same pre-built bytes from the same view
+   served by Django's handler with no middleware at all (bench.wsgi), on the same server.
 4. A table per size: requests/s, p50 and p99 latency, SQL queries per request (first
-   request / average under load), the ceiling's requests/s and p99, and the ratio.
+   request / average under load), both ceilings' requests/s and p99, and the ratios;
+   then every goal of docs/performance.md with "met" or "NOT MET".
 
 Results go to stdout and to artifacts/bench/ (results.md, results.json, server logs).
 Settings (environment): BENCH_DURATION (seconds per run, default 5), BENCH_CONNECTIONS
 (8), BENCH_THREADS (wrk threads, 2), BENCH_SCALES ("1,0.1"), BENCH_POSTGRES_URL
 (default CI_POSTGRES_URL or postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL
-(redis://127.0.0.1:6379), BENCH_REBUILD=1 to rebuild the templates, BENCH_KEEP_DATA=0
-to drop them at the end (CI), BENCH_ONLY (a comma-separated list of scenario keys).
+(redis://127.0.0.1:6379; with a database index, e.g. /11, that one is used, else an
+empty one from 15 down), BENCH_PORT (the server's port; a free one by default),
+BENCH_REBUILD=1 to rebuild the templates, BENCH_KEEP_DATA=0 to drop them at the end
+(CI), BENCH_ONLY (a comma-separated list of scenario keys).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -76,6 +81,11 @@ PG_URL = (
     or "postgres://postgres@127.0.0.1:5432"
 ).rstrip("/")
 REDIS_URL = (os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379").rstrip("/")
+# A database index at the end of BENCH_REDIS_URL (redis://host:6379/11) is the one used.
+_REDIS_DB = urllib.parse.urlsplit(REDIS_URL).path.strip("/")
+if _REDIS_DB.isdigit():
+    REDIS_URL = REDIS_URL.removesuffix(_REDIS_DB).rstrip("/")
+PORT = _env_int("BENCH_PORT", 0)
 REBUILD = os.environ.get("BENCH_REBUILD") == "1"
 KEEP_DATA = os.environ.get("BENCH_KEEP_DATA", "1") != "0"
 # CPU-bound work on a small machine shared with wrk: one process per core plus one and
@@ -115,11 +125,20 @@ class Scenario:
 
 def scenarios(fixtures: dict[str, Any]) -> list[Scenario]:
     patients = fixtures["patients"]
+    clinicians = fixtures["clinicians"]
     muscles, equipment = fixtures["muscles"], fixtures["equipment"]
     filters = [""]
     filters += [f"muscle={m}&" for m in muscles]
     filters += [f"equipment={e}&" for e in equipment]
     filters += [f"muscle={m}&equipment={e}&" for m in muscles for e in equipment]
+
+    def per_patient(key: str, title: str, path: str) -> Scenario:
+        """A patient's own read ("{plan}" in the path: the patient's plan id)."""
+        requests = [
+            Request("GET", path.replace("{plan}", p["plan"]), p["token"])
+            for p in patients
+        ]
+        return Scenario(key, title, requests, warm=20)
 
     def pages(limit: int) -> list[Request]:
         return [Request("GET", f"{API}/exercises/?{f}limit={limit}") for f in filters]
@@ -170,6 +189,17 @@ def scenarios(fixtures: dict[str, Any]) -> list[Scenario]:
             "progress",
             "Progress (8 weeks)",
             [Request("GET", f"{API}/progress/", p["token"]) for p in patients],
+            warm=20,
+        ),
+        per_patient("today", "Patient's today", f"{API}/me/today/"),
+        per_patient("due", "Due questionnaires", f"{API}/me/questionnaires/due/"),
+        per_patient(
+            "careplan", "FHIR CarePlan (the patient's plan)", "/fhir/r4/CarePlan/{plan}"
+        ),
+        Scenario(
+            "alerts",
+            "Alerts list (a clinician's)",
+            [Request("GET", f"{API}/alerts/", token) for token in clinicians],
             warm=20,
         ),
         # Last: uploads add changes, which the sync scenarios' cursors do not expect.
@@ -249,18 +279,31 @@ class Row:
     size: int
     cold_queries: float
     run: Run
-    ceiling: Run
+    ceiling: Run  # the ceiling view through the project's middleware
+    bare: Run  # the same view and bytes with no middleware (bench.wsgi)
 
     @property
     def ratio(self) -> float:
+        """Against the middleware ceiling (the figure of earlier runs)."""
         return self.run.rps / self.ceiling.rps if self.ceiling.rps else 0.0
+
+    @property
+    def bare_ratio(self) -> float:
+        """Against the bare ceiling: what the goals are stated in."""
+        return self.run.rps / self.bare.rps if self.bare.rps else 0.0
+
+    @property
+    def ceiling_ratio(self) -> float:
+        """Middleware ceiling / bare ceiling: the fixed cost of the middleware stack."""
+        return self.ceiling.rps / self.bare.rps if self.bare.rps else 0.0
 
 
 def table(rows: Sequence[Row]) -> str:
     lines = [
         "| Endpoint | Bytes | Req/s | p50 ms | p99 ms | SQL first / load "
-        "| Ceiling req/s | Ceiling p99 ms | Ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Ceiling req/s | Ceiling p99 ms | Bare req/s | Bare p99 ms "
+        "| / ceiling | / bare | Ceiling / bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         failures = f" ({row.run.failures} failed)" if row.run.failures else ""
@@ -268,9 +311,130 @@ def table(rows: Sequence[Row]) -> str:
             f"| {row.title}{failures} | {row.size:,} | {row.run.rps:,.0f} | "
             f"{row.run.p50_ms:.1f} | {row.run.p99_ms:.1f} | "
             f"{row.cold_queries:.0f} / {row.run.queries:.1f} | {row.ceiling.rps:,.0f} | "
-            f"{row.ceiling.p99_ms:.1f} | {row.ratio:.0%} |"
+            f"{row.ceiling.p99_ms:.1f} | {row.bare.rps:,.0f} | {row.bare.p99_ms:.1f} | "
+            f"{row.ratio:.0%} | {row.bare_ratio:.0%} | {row.ceiling_ratio:.0%} |"
         )
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Goals (issue 14; docs/performance.md): each printed with met / NOT MET
+# ---------------------------------------------------------------------------
+CATALOG = {"exercises-20", "exercises-100", "exercise", "routine"}
+PATIENT_READS = {"plan", "sync", "progress", "alerts", "today", "due", "careplan"}
+HEAVY = {"sync-page", "upload"}
+SHARE_GOALS = [  # (scenario keys, minimum share of the bare ceiling, what)
+    (CATALOG, 0.50, "catalog reads"),
+    (PATIENT_READS, 0.15, "patient reads (plan, sync, progress, ...)"),
+    (HEAVY, 0.08, "a full sync page and an upload"),
+]
+CEILING_SHARE = 0.80
+P99_MS = 100.0
+UPLOAD_SQL = 10
+GROWTH = 1.1
+
+
+@dataclass
+class Goal:
+    text: str
+    met: bool | None  # None: not measured in this run
+    detail: str
+
+    def line(self) -> str:
+        verdict = {True: "met", False: "NOT MET", None: "not measured"}[self.met]
+        return f"- {verdict}: {self.text} ({self.detail})"
+
+
+def _worst(
+    results: Sequence[tuple[str, Sequence[Row]]], value: Any, keys: set[str] | None
+) -> tuple[float, str] | None:
+    found = [
+        (value(row), f"{row.key} at {label.split(':')[0]}")
+        for label, rows in results
+        for row in rows
+        if keys is None or row.key in keys
+    ]
+    return min(found) if found else None
+
+
+def goals(results: Sequence[tuple[str, Sequence[Row]]]) -> list[Goal]:
+    out: list[Goal] = []
+
+    def at_least(text: str, worst: tuple[float, str] | None, minimum: float) -> None:
+        if worst is None:
+            out.append(Goal(text, None, "no such endpoint in this run"))
+        else:
+            out.append(
+                Goal(text, worst[0] >= minimum, f"lowest {worst[0]:.0%}, {worst[1]}")
+            )
+
+    at_least(
+        f"middleware ceiling >= {CEILING_SHARE:.0%} of the bare ceiling",
+        _worst(results, lambda r: r.ceiling_ratio, None),
+        CEILING_SHARE,
+    )
+    for keys, share, what in SHARE_GOALS:
+        at_least(
+            f"{what} >= {share:.0%} of the bare ceiling",
+            _worst(results, lambda r: r.bare_ratio, keys),
+            share,
+        )
+    worst_p99 = _worst(results, lambda r: -r.run.p99_ms, None)
+    if worst_p99:
+        out.append(
+            Goal(
+                f"p99 < {P99_MS:.0f} ms on every endpoint at {CONNECTIONS} connections",
+                -worst_p99[0] < P99_MS,
+                f"highest {-worst_p99[0]:.1f} ms, {worst_p99[1]}",
+            )
+        )
+    failures = sum(r.run.failures for _, rows in results for r in rows)
+    out.append(
+        Goal("no failed request", failures == 0, f"{failures} failed or unexpected")
+    )
+    uploads = [r for _, rows in results for r in rows if r.key == "upload"]
+    most = max((max(r.cold_queries, r.run.queries) for r in uploads), default=None)
+    out.append(
+        Goal(
+            f"an upload in at most {UPLOAD_SQL} SQL statements",
+            None if most is None else most <= UPLOAD_SQL,
+            "no upload in this run" if most is None else f"{most:.1f} statements",
+        )
+    )
+    out += _growth_goals(results)
+    return out
+
+
+def _growth_goals(results: Sequence[tuple[str, Sequence[Row]]]) -> list[Goal]:
+    """Full data against a tenth: the same SQL, and a cost within GROWTH.
+
+    A request's cost is taken relative to the bare ceiling of the same moment (bare
+    req/s / endpoint req/s), so a busier machine during one size's runs cancels out.
+    """
+    flat = (
+        f"query counts flat as rows grow (full data <= a tenth, {len(results)} sizes)"
+    )
+    cost = f"cost ratio full data / a tenth <= {GROWTH} on every endpoint"
+    if len(results) < 2:
+        return [Goal(flat, None, "one data size"), Goal(cost, None, "one data size")]
+    (_, large), (_, small) = results[0], results[-1]
+    pairs = [(a, b) for a in large for b in small if a.key == b.key and a.bare_ratio]
+    grew = [
+        f"{a.key} {b.run.queries:.1f} -> {a.run.queries:.1f}"
+        for a, b in pairs
+        if max(a.cold_queries, a.run.queries) > max(b.cold_queries, b.run.queries) + 0.5
+    ]
+    ratios = sorted(
+        ((b.bare_ratio / a.bare_ratio, a.key) for a, b in pairs), reverse=True
+    )
+    return [
+        Goal(flat, not grew, ", ".join(grew) or f"{len(pairs)} endpoints compared"),
+        Goal(
+            cost,
+            bool(ratios) and ratios[0][0] <= GROWTH,
+            f"highest {ratios[0][0]:.2f}, {ratios[0][1]}" if ratios else "none",
+        ),
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -299,7 +463,10 @@ def dataset_fingerprint() -> str:
 
 
 def free_redis_db() -> int:
-    """A Redis database index nobody uses (checked empty), from the top down."""
+    """BENCH_REDIS_URL's database index if it names one, else one nobody uses (checked
+    empty), from the top down."""
+    if _REDIS_DB.isdigit():
+        return int(_REDIS_DB)
     for index in range(15, 0, -1):
         if redis.Redis.from_url(f"{REDIS_URL}/{index}").dbsize() == 0:
             return index
@@ -323,7 +490,7 @@ class Bench:
             f"rehabit_bench_tpl_{self.patients}_{self.sessions}_{dataset_fingerprint()}"
         )
         self.database = f"rehabit_bench_{self.patients}_{self.sessions}"
-        self.port = free_port()
+        self.port = PORT or free_port()
         self.redis_url = f"{REDIS_URL}/{redis_db}"
         self.env = {
             **os.environ,
@@ -340,6 +507,8 @@ class Bench:
             "WEB_CONCURRENCY": WORKERS,
             "GUNICORN_THREADS": WORKER_THREADS,
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            # The project's application, plus the bare ceiling in front of it.
+            "GUNICORN_APP": "bench.wsgi:application",
         }
         self.server: subprocess.Popen[bytes] | None = None
         self.sent = 0
@@ -494,7 +663,7 @@ class Bench:
 
     def measure(self, scenario: Scenario) -> Row:
         size, cold_queries = self.warm(scenario)
-        ceiling_requests = [Request("GET", f"/bench/ceiling/{size}")]
+        ceiling_requests = [Request("GET", f"{API}/bench/ceiling/{size}")]
         # Every worker and thread through the code path once, not measured.
         self.load(
             scenario.key, scenario.requests, scenario.expect, seconds=WARM_SECONDS
@@ -502,11 +671,16 @@ class Bench:
         run = self.load(scenario.key, scenario.requests, scenario.expect)
         self.load(f"{scenario.key}-ceiling", ceiling_requests, (200,), WARM_SECONDS)
         ceiling = self.load(f"{scenario.key}-ceiling", ceiling_requests, (200,))
-        row = Row(scenario.key, scenario.title, size, cold_queries, run, ceiling)
+        bare_requests = [Request("GET", f"/bench/bare/{size}")]
+        self.load(f"{scenario.key}-bare", bare_requests, (200,), WARM_SECONDS)
+        bare = self.load(f"{scenario.key}-bare", bare_requests, (200,))
+        row = Row(scenario.key, scenario.title, size, cold_queries, run, ceiling, bare)
         log(
             f"{scenario.title}: {run.rps:,.0f} req/s, p99 {run.p99_ms:.1f} ms, "
             f"{run.queries:.1f} queries; ceiling {ceiling.rps:,.0f} req/s, "
-            f"p99 {ceiling.p99_ms:.1f} ms ({row.ratio:.0%})"
+            f"p99 {ceiling.p99_ms:.1f} ms ({row.ratio:.0%}); bare {bare.rps:,.0f} "
+            f"req/s, p99 {bare.p99_ms:.1f} ms ({row.bare_ratio:.0%} of bare, ceiling "
+            f"{row.ceiling_ratio:.0%} of bare)"
         )
         return row
 
@@ -551,13 +725,22 @@ def main() -> None:
     report = [header, ""]
     for label, rows in results:
         report += [f"### {label}", "", table(rows), ""]
+    report += ["### Goals", "", *(goal.line() for goal in goals(results)), ""]
     text = "\n".join(report)
     print(text)
     (OUT / "results.md").write_text(text)
     (OUT / "results.json").write_text(
         json.dumps(
             {
-                label: [asdict(r) | {"ratio": r.ratio} for r in rows]
+                label: [
+                    asdict(r)
+                    | {
+                        "ratio": r.ratio,
+                        "bare_ratio": r.bare_ratio,
+                        "ceiling_ratio": r.ceiling_ratio,
+                    }
+                    for r in rows
+                ]
                 for label, rows in results
             },
             indent=2,

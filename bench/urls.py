@@ -1,4 +1,5 @@
-"""The API (config.urls) plus the ceiling view."""
+"""The API (config.urls) plus the ceiling view, under the API's prefix so it takes the
+path an API request takes through the middleware."""
 
 from django.urls import path
 
@@ -7,7 +8,7 @@ from config.urls import handler404, handler500
 from config.urls import urlpatterns as api_urlpatterns
 
 urlpatterns = [
-    path("bench/ceiling/<int:size>", ceiling, name="bench-ceiling"),
+    path("api/v1/bench/ceiling/<int:size>", ceiling, name="bench-ceiling"),
     *api_urlpatterns,
 ]
 

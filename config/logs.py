@@ -21,6 +21,10 @@ import structlog
 import structlog.tracebacks
 from django.http import HttpRequest, HttpResponse
 from django_structlog import signals as structlog_signals
+from django_structlog.app_settings import app_settings as structlog_settings
+from django_structlog.middlewares import RequestMiddleware
+
+from config.security import client_ip
 
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_META = "HTTP_X_REQUEST_ID"
@@ -179,3 +183,52 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+# django-structlog's request logger (request_started, request_finished).
+_REQUEST_LOGGER = logging.getLogger("django_structlog.middlewares.request")
+
+
+class AccessLogMiddleware(RequestMiddleware):
+    """django-structlog's access log, with the same lines at a third of the cost.
+
+    Profiled (docs/performance.md): two thirds of the request's fixed cost went to
+    - ``request_started``, built and sent through every processor to be dropped by the
+      level filter (it is logged at DEBUG): now built only when its level is enabled;
+    - the client address through django-ipware: now ``config.security.client_ip``, the
+      address the throttles and the login lockout use (one rule for all three).
+    """
+
+    def prepare(self, request: HttpRequest) -> None:
+        # RequestIdMiddleware (first) has put a safe id in the header django-structlog
+        # trusts (DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID).
+        structlog.contextvars.bind_contextvars(
+            request_id=request.META.get(REQUEST_ID_META) or str(uuid.uuid4())
+        )
+        self.bind_user_id(request)
+        if structlog_settings.IP_LOGGING_ENABLED:
+            self.bind_ip(request)
+        level = structlog_settings.STATUS_START_LOG_LEVEL
+        if not _REQUEST_LOGGER.isEnabledFor(level):
+            return
+        log_kwargs = {
+            "request": self.format_request(request),
+            "user_agent": request.META.get("HTTP_USER_AGENT"),
+        }
+        structlog_signals.bind_extra_request_metadata.send(
+            sender=self.__class__,
+            request=request,
+            logger=_structlog_request_logger(),
+            log_kwargs=log_kwargs,
+        )
+        _structlog_request_logger().log(level, "request_started", **log_kwargs)
+
+    @classmethod
+    def bind_ip(cls, request: HttpRequest) -> None:
+        structlog.contextvars.bind_contextvars(ip=client_ip(request))
+
+
+def _structlog_request_logger() -> Any:
+    from django_structlog.middlewares import request as structlog_request
+
+    return structlog_request.logger

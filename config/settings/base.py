@@ -59,11 +59,11 @@ MIDDLEWARE = [
     "config.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (the admin above all; see CONTENT_SECURITY_POLICY).
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Binds request_id/user_id/ip to every log line; logs request_finished (the access
     # log; static files and HTTPS redirects above are not logged).
-    "django_structlog.middlewares.RequestMiddleware",
+    "config.logs.AccessLogMiddleware",
     # 413 before anything reads the body.
     "config.middleware.BodySizeLimitMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -77,7 +77,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Flash messages of the admin (not set up for API paths).
+    "config.middleware.AdminMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: locks out repeated failed logins (admin and API).
@@ -152,11 +153,7 @@ AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# The access log's "ip" (django-structlog, through django-ipware) under the same rule.
-IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
-)
-IPWARE_META_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+# The access log's "ip" is config.security.client_ip too (config.logs.AccessLogMiddleware).
 
 # Admin sessions (database sessions; the API uses tokens) end after this much idle
 # time: requests push the expiry forward (config.middleware.SessionIdleMiddleware;
@@ -225,7 +222,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON, byte for byte, written by orjson (config/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["config.api.renderers.JSONRenderer"],
     # DRF's JSON parser with a nesting limit (deep bodies are a 400, not a RecursionError).
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
     # The trusted-proxy setting above: 0 keys rate limits on REMOTE_ADDR and ignores

@@ -30,7 +30,6 @@ from exercises.models import Exercise
 from sessions.models import (
     PatientSyncState,
     Plan,
-    PlanItem,
     Session,
     SessionExercise,
     SessionSet,
@@ -115,21 +114,25 @@ class SessionPreconditionFailed(Exception):
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
-def _lock_patient(patient_id: Any) -> int:
+def _lock_patient(patient_id: Any, *, advance: bool = False) -> int:
     """Lock the patient's sync counter until the transaction ends; return its revision.
 
-    One statement, creating the counter on the patient's first write (revision 0): an
-    upsert whose no-op update locks the row and, under READ COMMITTED, returns the
-    latest committed value even after waiting for another writer (a plain SELECT in
-    the same statement would return the value of its snapshot, taken before the wait).
+    One statement, creating the counter on the patient's first write: an upsert whose
+    update locks the row and, under READ COMMITTED, returns the latest committed value
+    even after waiting for another writer (a plain SELECT in the same statement would
+    return the value of its snapshot, taken before the wait). With ``advance`` the
+    update counts up and the new revision is returned: the lock and the revision of the
+    write that follows in one round trip; a caller that then writes nothing puts the
+    counter back (_store_revision) or lets its transaction roll back.
     """
     table = PatientSyncState._meta.db_table
     key = PatientSyncState._meta.get_field("patient")
+    step = 1 if advance else 0
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO "{table}" ("patient_id", "revision") VALUES (%s, 0) '
-            f'ON CONFLICT ("patient_id") DO UPDATE SET "revision" = "{table}"."revision" '
-            'RETURNING "revision"',
+            f'INSERT INTO "{table}" ("patient_id", "revision") VALUES (%s, {step}) '
+            f'ON CONFLICT ("patient_id") DO UPDATE SET "revision" = "{table}"."revision"'
+            f' + {step} RETURNING "revision"',
             [key.get_db_prep_value(patient_id, connection)],
         )
         return int(cursor.fetchone()[0])
@@ -145,27 +148,31 @@ def _check_references(
     patient_id: Any,
     plan_id: uuid.UUID | None,
     exercises: Sequence[Mapping[str, Any]],
-) -> tuple[Plan | None, list[str]]:
-    """Resolve the plan, check every exercise and plan item; (plan, substitutions).
+) -> tuple[uuid.UUID | None, list[str]]:
+    """Resolve the plan, check every exercise and plan item; (plan id, substitutions).
 
     The plan must be the patient's; a plan item must be an item of that plan and name
     the same exercise or one its exercise links to (a swap, sessions.services.swaps,
     whose kind is returned per entry: "" when not a swap); an exercise must be
     published, in the plan or a swap's target (a clinician may prescribe an exercise
     later archived). Unknown and not-yours get the same message, so nothing leaks.
-    Four queries at most.
+    Three queries at most (the plan with its items in one). Returns the plan's id.
     """
     errors: dict[str, list[ValidationError]] = {}
-    plan: Plan | None = None
+    plan: uuid.UUID | None = None
     item_exercises: dict[int, uuid.UUID] = {}
     if plan_id is not None:
-        plan = Plan.objects.filter(pk=plan_id, patient_id=patient_id).first()
-        if plan is None:
+        # The plan and its items in one query: no row, not the patient's plan.
+        rows = list(
+            Plan.objects.filter(pk=plan_id, patient_id=patient_id).values_list(
+                "id", "items__id", "items__exercise_id"
+            )
+        )
+        if not rows:
             errors["plan"] = [ValidationError(UNKNOWN_PLAN, code="unknown_plan")]
         else:
-            item_exercises = dict(
-                PlanItem.objects.filter(plan=plan).values_list("id", "exercise_id")
-            )
+            plan = rows[0][0]
+            item_exercises = {item: exercise for _, item, exercise in rows if item}
     links = swap_links(
         (item_exercises[entry["plan_item"]], entry["exercise"])
         for entry in exercises
@@ -301,6 +308,15 @@ def _replay(existing: Session, *, patient: User, digest: str) -> tuple[Session, 
     return existing, False
 
 
+def _id_taken(exc: IntegrityError) -> bool:
+    """Whether the error is the session table's primary key (PostgreSQL or SQLite)."""
+    table = Session._meta.db_table
+    constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    if constraint is not None:
+        return bool(constraint == f"{table}_pkey")
+    return f"{table}.id" in str(exc)
+
+
 def _reload_for_write(session: Session) -> Session:
     """The session's current row, read after the patient lock; DoesNotExist once deleted."""
     return Session.objects.get(pk=session.pk, deleted_at__isnull=True)
@@ -338,22 +354,27 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
     body) returns the stored session with ``created=False`` even if it has been edited
     since. Raises SessionConflict (id taken by another body, another patient or a
     deleted session) and ValidationError (plan, plan items, exercises).
+
+    Statements (docs/performance.md): the lock that also advances the patient's
+    revision, the id's existence, the plan with its items, the session, its exercises,
+    their sets; no savepoint of its own around the insert.
     """
     digest = upload_hash(data)
-    revision = _lock_patient(patient.pk)
+    revision = _lock_patient(patient.pk, advance=True)
 
     existing = Session.objects.filter(pk=data["id"]).first()
     if existing is not None:
+        _store_revision(patient.pk, revision - 1)  # nothing written: no new revision
         return _replay(existing, patient=patient, digest=digest)
 
     exercises = data.get("exercises", [])
-    plan, substitutions = _check_references(
+    plan_id, substitutions = _check_references(
         patient_id=patient.pk, plan_id=data.get("plan"), exercises=exercises
     )
     session = Session(
         id=data["id"],
         patient=patient,
-        plan=plan,
+        plan_id=plan_id,
         started_at=data["started_at"],
         ended_at=data.get("ended_at"),
         pain_before=data.get("pain_before"),
@@ -362,22 +383,21 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         notes=data.get("notes", ""),
         upload_hash=digest,
         version=1,
-        revision=revision + 1,
+        revision=revision,
     )
     _check_times(session.started_at, session.ended_at)
     _clean(session, "", ["patient", "plan"])
     try:
-        # A savepoint: another patient's concurrent upload of the same id is not
-        # serialized by our lock, so the primary key is the last line of defence.
-        with transaction.atomic():
-            session.save(force_insert=True)
-    except IntegrityError:
-        existing = Session.objects.filter(pk=data["id"]).first()
-        if existing is None:
-            raise
-        return _replay(existing, patient=patient, digest=digest)
+        session.save(force_insert=True)
+    except IntegrityError as exc:
+        # The same patient's retries wait for the lock and then see the stored id
+        # above, so a taken primary key here is another patient's concurrent upload of
+        # the same id: the answer _replay gives for another patient's session. No
+        # savepoint to read it back: the transaction is over, and rolls back.
+        if _id_taken(exc):
+            raise SessionConflict(CONFLICT_OTHER_BODY, "conflict") from exc
+        raise
     _create_children(session, exercises, substitutions)
-    _store_revision(patient.pk, revision + 1)
     session_changed.send(sender=Session, session=session, action="created")
     return session, True
 
@@ -402,14 +422,14 @@ def session_update(
     plan_id = data.get("plan", current.plan_id)
     substitutions: list[str] = []
     if "exercises" in data:
-        current.plan, substitutions = _check_references(
+        current.plan_id, substitutions = _check_references(
             patient_id=current.patient_id, plan_id=plan_id, exercises=data["exercises"]
         )
     elif "plan" in data:
         # The stored exercises must still fit the new plan (items, swaps, unpublished).
         stored = list(current.exercises.values("exercise", "plan_item", "substitution"))
         try:
-            current.plan, _ = _check_references(
+            current.plan_id, _ = _check_references(
                 patient_id=current.patient_id, plan_id=plan_id, exercises=stored
             )
         except ValidationError as exc:

@@ -18,6 +18,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from bench import dataset
+from bench import run as bench_run
 from bench.middleware import QueryCountMiddleware
 from bench.run import scenarios
 from bench.views import ceiling
@@ -117,3 +118,62 @@ def test_every_request_of_the_load_answers_what_the_load_expects(small_data_set)
     assert uploads == 6
     assert Session.objects.count() == 40 + uploads
     assert Plan.objects.count() == 4
+
+
+def _wsgi_get(app, path):
+    started = []
+    environ = RequestFactory().get(path).environ
+    body = b"".join(app(environ, lambda *args: started.append(args)))
+    status, headers = started[0][:2]
+    return status, dict(headers), body
+
+
+def test_bare_ceiling_answers_without_middleware_and_the_rest_goes_to_the_project(db):
+    from bench import wsgi
+
+    status, headers, body = _wsgi_get(wsgi.application, "/bench/bare/1000")
+    assert status == "200 OK"
+    assert len(body) == 1000
+    # No middleware ran: no request id, no security headers.
+    assert "X-Request-ID" not in headers
+    assert "X-Content-Type-Options" not in headers
+    # Any other path is the project's, through its middleware.
+    status, headers, _ = _wsgi_get(wsgi.application, "/api/v1/no-such-thing/")
+    assert status.startswith("404")
+    assert "X-Request-ID" in headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def _row(key, rps, ceiling, bare, p99=10.0, queries=0.0):
+    def run(rate, latency=5.0, sql=0.0):
+        return bench_run.Run(rate * 10, 10.0, 1.0, latency, latency, 0, sql)
+
+    return bench_run.Row(
+        key, key, 100, queries, run(rps, p99, queries), run(ceiling), run(bare)
+    )
+
+
+def test_goals_are_each_met_or_not_from_the_rows():
+    full = [
+        _row("exercise", 600, 900, 1000),
+        _row("plan", 100, 900, 1000, p99=120.0),
+        _row("upload", 90, 900, 1000, queries=9),
+    ]
+    tenth = [
+        _row("exercise", 620, 900, 1000),
+        _row("plan", 140, 900, 1000),
+        _row("upload", 90, 900, 1000, queries=9),
+    ]
+    verdicts = {
+        g.text.split(" ")[0] + " " + g.text.split(" ")[1]: g.met
+        for g in bench_run.goals([("full", full), ("tenth", tenth)])
+    }
+
+    assert verdicts["middleware ceiling"] is True  # 90% of bare
+    assert verdicts["catalog reads"] is True  # 60%
+    assert verdicts["patient reads"] is False  # the plan at 10%
+    assert verdicts["a full"] is True  # the upload at 9%
+    assert verdicts["p99 <"] is False  # 120 ms
+    assert verdicts["an upload"] is True  # 9 statements
+    assert verdicts["query counts"] is True
+    assert verdicts["cost ratio"] is False  # the plan: 14% -> 10% of bare is 1.4
