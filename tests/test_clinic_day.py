@@ -65,21 +65,31 @@ def test_a_clinic_day(django_capture_on_commit_callbacks):
         kind=ExerciseLink.Kind.REGRESSION,
         note="If you cannot keep your trunk from leaning, make the steps smaller.",
     )
-    # The clinician's own exercise, private (written in the admin: tests/e2e).
-    bridge = ExerciseFactory(
-        status=Status.DRAFT,
-        private=True,
-        author=clinician_user,
-        name="Dr. Solo's bridge",
-        reps=None,
-        seconds=None,
-        steps=None,
-    )
     clinician = login(clinician_user.email, PASSWORD)
 
-    # -- the private exercise is the clinician's alone -------------------------------
-    assert ok(clinician.get(f"{API}/exercises/{bridge.pk}/"))["name"] == bridge.name
-    assert APIClient().get(f"{API}/exercises/{bridge.pk}/").status_code == 404
+    # -- the clinician writes their own exercise: private, usable at once -------------
+    bridge = ok(
+        clinician.post(
+            f"{API}/exercises/",
+            {
+                "name": "Dr. Solo's bridge",
+                "education": "Strong glutes take the work off your lower back.",
+                "instructions": [
+                    {"kind": "setup", "text": "Lie on your back, knees bent."},
+                    {"kind": "step", "text": "Lift your hips; hold two seconds."},
+                ],
+            },
+            format="json",
+        ),
+        201,
+    )
+    assert (bridge["status"], bridge["private"]) == ("draft", True)
+    assert (
+        ok(clinician.get(f"{API}/exercises/{bridge['id']}/"))["name"] == bridge["name"]
+    )
+    assert APIClient().get(f"{API}/exercises/{bridge['id']}/").status_code == 404
+    public = ok(APIClient().get(f"{API}/exercises/"))["results"]
+    assert bridge["id"] not in {row["id"] for row in public}
 
     # -- an invitation, emailed ------------------------------------------------------
     with django_capture_on_commit_callbacks(execute=True):
@@ -129,7 +139,7 @@ def test_a_clinic_day(django_capture_on_commit_callbacks):
                 "start_date": start.isoformat(),
                 "days_of_week": [1, 2, 3, 4, 5, 6, 7],
                 "items": [
-                    {"exercise": str(bridge.pk), "sets": 2, "reps": 10},
+                    {"exercise": bridge["id"], "sets": 2, "reps": 10},
                     {
                         "exercise": str(walk.pk),
                         "sets": 3,
@@ -147,7 +157,7 @@ def test_a_clinic_day(django_capture_on_commit_callbacks):
 
     # -- the patient sees it, with the regression the app may offer --------------------
     seen = ok(patient.get(f"{API}/plans/{plan['id']}/"))
-    assert [i["exercise"]["name"] for i in seen["items"]] == [bridge.name, walk.name]
+    assert [i["exercise"]["name"] for i in seen["items"]] == [bridge["name"], walk.name]
     assert seen["items"][1]["direction"] == "sideways"
     assert seen["items"][1]["regressions"] == [
         {
@@ -176,7 +186,7 @@ def test_a_clinic_day(django_capture_on_commit_callbacks):
                 "pain_after": 2,
                 "exercises": [
                     {
-                        "exercise": str(bridge.pk),
+                        "exercise": bridge["id"],
                         "plan_item": bridge_item["id"],
                         "difficulty": "just_right",
                         "rpe": 4,
