@@ -72,7 +72,7 @@ def can_see_unpublished(user: Caller | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
-def _visible(queryset: QuerySet[M], user: Caller | None) -> QuerySet[M]:
+def content_visible(queryset: QuerySet[M], user: Caller | None) -> QuerySet[M]:
     """Published content; staff also the rest, except other clinicians' private drafts.
 
     A private exercise or routine is its author's until it is submitted for review
@@ -114,7 +114,7 @@ def _parse_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
 # ---------------------------------------------------------------------------
 def exercise_visible(*, user: Caller | None) -> QuerySet[Exercise]:
     """Exercises ``user`` may read (published only, unless staff); no joins."""
-    return _visible(Exercise.objects.all(), user)
+    return content_visible(Exercise.objects.all(), user)
 
 
 def exercise_list(
@@ -174,7 +174,7 @@ def exercise_get(
 # ---------------------------------------------------------------------------
 def routine_visible(*, user: Caller | None) -> QuerySet[Routine]:
     """Routines ``user`` may read (published only, unless staff); no joins."""
-    return _visible(Routine.objects.all(), user)
+    return content_visible(Routine.objects.all(), user)
 
 
 def routine_list(

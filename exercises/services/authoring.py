@@ -50,6 +50,7 @@ __all__ = [
     "UNKNOWN_SLUG",
     "exercise_create",
     "exercise_edit",
+    "revision_from_edit",
     "routine_create",
     "routine_edit",
 ]
@@ -181,9 +182,11 @@ def _check_editable(content: Exercise | Routine) -> None:
         raise ValidationError(ARCHIVED_NOT_EDITABLE, code="not_editable")
 
 
-def _propose(
-    content: Exercise | Routine, user: User, data: Mapping[str, Any]
+def revision_from_edit(
+    *, content: Exercise | Routine, user: User, data: Mapping[str, Any]
 ) -> ContentRevision:
+    """An edit of published content (API or admin form) as a pending revision; a new
+    ``direction`` brings its ``per_side`` (exercises.revisions.revision_propose)."""
     changes = dict(data)
     if "direction" in changes:
         changes["per_side"] = changes["direction"] != Direction.NONE
@@ -256,7 +259,7 @@ def _edit(
     _require_writer(user, type(content), "change")
     content = type(content).objects.select_for_update().get(pk=content.pk)
     if content.status == Status.PUBLISHED:
-        return _propose(content, user, data)
+        return revision_from_edit(content=content, user=user, data=data)
     _check_editable(content)
     _check_private(content, user, data)
     _set_fields(content, data, kind.fields)
