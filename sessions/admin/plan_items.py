@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -123,6 +124,17 @@ class PlanItemAddInline(admin.TabularInline[PlanItem, Plan]):
         if obj is not None and obj.status == Plan.Status.ENDED:
             return False
         return self.has_change_permission(request, obj)
+
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            # Pick an exercise here; changing or deleting one from a plan is never
+            # what a clinician means (the library has its own pages).
+            field.widget.can_delete_related = False
+            field.widget.can_change_related = False
+        return field
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
