@@ -9,6 +9,7 @@ from common.models import Status
 from exercises.admin.workflow import PROPOSED
 from exercises.models import ContentRevision, Exercise
 from exercises.revisions import revision_propose
+from exercises.services import ROUTINE_HAS_UNPUBLISHED, content_submit
 from tests.exercises.test_admin import _messages, exercise_form_data
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineItemFactory
 
@@ -154,3 +155,30 @@ def test_reject_leaves_the_content_and_get_is_refused(other_clinician, pending):
     pending.refresh_from_db()
     assert pending.state == "rejected"
     assert pending.exercise.summary == "Small steps."
+
+
+def test_publishing_a_routine_naming_an_unpublished_exercise_is_refused_in_the_admin(
+    clinician, other_clinician
+):
+    routine = RoutineFactory(status=Status.DRAFT, author=clinician)
+    draft = ExerciseFactory(status=Status.DRAFT, private=True, author=clinician)
+    draft.name = "Private bridge"
+    draft.save()
+    RoutineItemFactory(routine=routine, exercise=draft)
+    content_submit(content=routine, user=clinician)
+    reviewer = logged_in(other_clinician)
+
+    button = reviewer.post(
+        f"/admin/exercises/routine/{routine.pk}/workflow/publish/", follow=True
+    )
+    action = reviewer.post(
+        "/admin/exercises/routine/",
+        {"action": "publish_selected", "_selected_action": [str(routine.pk)]},
+        follow=True,
+    )
+
+    refusal = ROUTINE_HAS_UNPUBLISHED.format(names="Private bridge")
+    assert any(refusal in m for m in _messages(button))
+    assert any(refusal in m for m in _messages(action))
+    routine.refresh_from_db()
+    assert routine.status == Status.IN_REVIEW

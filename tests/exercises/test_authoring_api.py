@@ -337,3 +337,26 @@ def test_a_revision_detail_reads_a_fixed_number_of_queries(
         response = reviewer.get(f"{API}/revisions/{revision.pk}/")
 
     assert response.json()["content_name"] == exercise.name
+
+
+def test_the_api_submits_but_never_publishes(clinician):
+    """Publishing (and its rule: every exercise of a routine published first) is a
+    reviewer's, in the admin: the API offers no way around it."""
+    mine = ExerciseFactory(status=Status.DRAFT, private=True, author=clinician)
+    client = client_for(clinician)
+    routine = client.post(
+        f"{API}/routines/",
+        {"title": "Mine", "items": [{"exercise": str(mine.pk), "sets": 1, "reps": 5}]},
+        format="json",
+    ).json()
+    assert client.post(f"{API}/routines/{routine['id']}/submit/").status_code == 200
+
+    for verb in ("publish", "approve"):
+        assert client.post(f"{API}/routines/{routine['id']}/{verb}/").status_code == 404
+    assert (
+        client.patch(
+            f"{API}/routines/{routine['id']}/", {"status": "published"}, format="json"
+        ).status_code
+        == 400
+    )  # in review: not editable (and status is not a field)
+    assert Routine.objects.get(pk=routine["id"]).status == Status.IN_REVIEW
