@@ -1,10 +1,11 @@
 """A clinic day over HTTP (issue 11's "Done means"), end to end, with real tokens.
 
-A solo clinician writes a private exercise, builds a plan from scratch, invites a
-patient; the patient registers with the code and sees the plan (with the regression the
-app may offer), logs a session with a regression swap, per-direction sets, difficulty
-and RPE; the clinician advances the dosage from next week and the patient's past
-progress does not change. Every call goes through the URL router, authentication,
+A solo clinician writes a private exercise (over the API), builds a plan from scratch,
+invites a patient; the patient registers with the code and sees the plan (with the
+regression the app may offer), logs a session with a regression swap, per-direction
+sets, difficulty and RPE; the clinician advances the dosage from next week and the
+patient's past progress does not change; the clinician then shares the exercise
+(submits it for review). Every call goes through the URL router, authentication,
 throttles and serializers, as the mobile app and the admin's users would make them.
 """
 
@@ -268,3 +269,8 @@ def test_a_clinic_day(django_capture_on_commit_callbacks):
     assert PatientAccessLog.objects.filter(
         actor=clinician_user, patient_id=account["id"]
     ).exists()
+
+    # -- later, the clinician shares the exercise: a second clinician reviews it -------
+    shared = ok(clinician.post(f"{API}/exercises/{bridge['id']}/submit/"))
+    assert (shared["status"], shared["private"]) == ("in_review", True)
+    assert APIClient().get(f"{API}/exercises/{bridge['id']}/").status_code == 404

@@ -12,7 +12,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 
 from common.admin import EMPTY, HistoryAdmin, staff_user, user_label
@@ -328,6 +328,13 @@ class PlanAdmin(PatientDataAdmin, HistoryAdmin):
             # plan_adjust is atomic: its savepoint is rolled back, nothing was written.
             reason = "; ".join(getattr(exc, "messages", [str(exc)]))
             self.message_user(request, ITEM_CHANGES_FAILED + reason, messages.ERROR)
+            request._plan_refused = True  # type: ignore[attr-defined]
+
+    def response_change(self, request: HttpRequest, obj: Plan) -> HttpResponse:
+        if getattr(request, "_plan_refused", False):
+            # Back to the form, without "changed successfully": nothing was.
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     # -- changelist actions ----------------------------------------------------------
     def _set_status(
