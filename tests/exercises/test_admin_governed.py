@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from common.models import Status
 from exercises.admin.workflow import PROPOSED
@@ -182,3 +184,26 @@ def test_publishing_a_routine_naming_an_unpublished_exercise_is_refused_in_the_a
     assert any(refusal in m for m in _messages(action))
     routine.refresh_from_db()
     assert routine.status == Status.IN_REVIEW
+
+
+def test_the_queue_page_reads_a_flat_number_of_queries(clinician, other_clinician):
+    reviewer = logged_in(other_clinician)
+
+    def propose(n: int) -> None:
+        for _ in range(n):
+            exercise = ExerciseFactory(status=Status.PUBLISHED)
+            revision_propose(
+                content=exercise, user=clinician, changes={"summary": "New"}
+            )
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = reviewer.get(f"{REVISIONS_URL}?awaiting=me")
+        assert response.status_code == 200
+        return len(queries)
+
+    propose(1)
+    few = count()
+    propose(6)
+    # Content, proposer and reviewer joined; each row's diff reads no more.
+    assert count() == few
