@@ -52,7 +52,7 @@ def test_a_private_exercise_goes_into_a_plan_from_the_plan_page(browser):
     page.check("#id_private")
     save(page, "_continue")
     assert "was added successfully" in success_message(page)
-    browser.screenshot(page, "18-private-exercise-saved")
+    browser.screenshot(page, "30-private-exercise-saved")
     bridge = Exercise.objects.get(name="Dr. Solo's bridge")
     assert (bridge.private, bridge.status, bridge.author) == (
         True,
@@ -65,10 +65,10 @@ def test_a_private_exercise_goes_into_a_plan_from_the_plan_page(browser):
     page.select_option("#id_items-2-0-exercise", label="Dr. Solo's bridge")
     page.fill("#id_items-2-0-sets", "2")
     page.check("#id_items-0-DELETE")
-    browser.screenshot(page, "19-plan-add-and-end-items")
+    browser.screenshot(page, "31-plan-add-and-end-items")
     save(page, "_continue")
     assert "was changed successfully" in success_message(page)
-    browser.screenshot(page, "20-plan-items-changed")
+    browser.screenshot(page, "32-plan-items-changed")
 
     added = plan.items.get(exercise=bridge)
     assert (added.sets, added.reps, added.starts_on) == (2, 10, today)
@@ -102,7 +102,7 @@ def test_a_second_clinician_approves_an_edit_from_its_diff(browser, live_server)
     page.fill("#id_summary", "Shorter steps, same band.")
     save(page, "_continue")
     assert "pending revision" in success_message(page)
-    browser.screenshot(page, "21-revision-proposed")
+    browser.screenshot(page, "33-revision-proposed")
     walk.refresh_from_db()
     assert walk.summary == "Small steps sideways."
     revision = ContentRevision.objects.get(exercise=walk)
@@ -111,18 +111,18 @@ def test_a_second_clinician_approves_an_edit_from_its_diff(browser, live_server)
     review = browser.new_page()
     login(review, reviewer)
     review.goto("/admin/exercises/contentrevision/?awaiting=me")
-    browser.screenshot(review, "22-review-queue")
+    browser.screenshot(review, "34-review-queue")
     click_and_wait(
         review, review.locator("#result_list a", has_text="Lateral band walk")
     )
     diff = review.locator("table.revision-diff").inner_text()
     assert "Small steps sideways." in diff
     assert "Shorter steps, same band." in diff
-    browser.screenshot(review, "23-revision-diff")
+    browser.screenshot(review, "35-revision-diff")
     review.fill("#review-note", "Clearer, thanks.")
     click_and_wait(review, review.get_by_role("button", name="Approve"))
     assert "Approved" in success_message(review)
-    browser.screenshot(review, "24-revision-approved")
+    browser.screenshot(review, "36-revision-approved")
 
     revision.refresh_from_db()
     walk.refresh_from_db()
