@@ -36,6 +36,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
         [
             "exercises.exercise",
             "exercises.routine",
+            "exercises.contentrevision",
             "exercises.muscle",
             "exercises.equipment",
             "exercises.condition",
@@ -60,6 +61,7 @@ MODEL_NAMES = {
     "users.patientaccesslog": "Who read patients' data",
     "outcomes.questionnaireresponse": "Questionnaire answers",
     "outcomes.questionnaire": "Outcome questionnaires",
+    "exercises.contentrevision": "Edits waiting for review",
     "outcomes.clinicianalertsettings": "My alert digest",
     "users.user": "Accounts",
     "auth.group": "Staff groups",

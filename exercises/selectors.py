@@ -35,6 +35,7 @@ from exercises.filters import (
 )
 from exercises.models import (
     Condition,
+    ContentRevision,
     Equipment,
     Exercise,
     ExerciseInstruction,
@@ -44,6 +45,7 @@ from exercises.models import (
     Routine,
     RoutineItem,
 )
+from exercises.revisions import revision_diff, revisions_waiting_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -70,7 +72,7 @@ def can_see_unpublished(user: Caller | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
-def _visible(queryset: QuerySet[M], user: Caller | None) -> QuerySet[M]:
+def content_visible(queryset: QuerySet[M], user: Caller | None) -> QuerySet[M]:
     """Published content; staff also the rest, except other clinicians' private drafts.
 
     A private exercise or routine is its author's until it is submitted for review
@@ -112,7 +114,7 @@ def _parse_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
 # ---------------------------------------------------------------------------
 def exercise_visible(*, user: Caller | None) -> QuerySet[Exercise]:
     """Exercises ``user`` may read (published only, unless staff); no joins."""
-    return _visible(Exercise.objects.all(), user)
+    return content_visible(Exercise.objects.all(), user)
 
 
 def exercise_list(
@@ -172,7 +174,7 @@ def exercise_get(
 # ---------------------------------------------------------------------------
 def routine_visible(*, user: Caller | None) -> QuerySet[Routine]:
     """Routines ``user`` may read (published only, unless staff); no joins."""
-    return _visible(Routine.objects.all(), user)
+    return content_visible(Routine.objects.all(), user)
 
 
 def routine_list(
@@ -237,3 +239,43 @@ def condition_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Cond
     return _filtered(
         ConditionFilterSet, Condition.objects.order_by("name", "pk"), filters
     )
+
+
+# ---------------------------------------------------------------------------
+# Pending revisions of published content (the review queue)
+# ---------------------------------------------------------------------------
+def revision_visible(*, user: User) -> QuerySet[ContentRevision]:
+    """Revisions ``user`` may read: reviewers (publish permission) and admins all of
+    them, anyone else their own proposals; content and proposer joined (no query per row).
+    """
+    rows = ContentRevision.objects.select_related("exercise", "routine", "proposed_by")
+    reviewer = user.has_perm("exercises.publish_exercise") or user.has_perm(
+        "exercises.publish_routine"
+    )
+    if user.is_superuser or reviewer:
+        return rows
+    return rows.filter(proposed_by=user)
+
+
+def revision_with_diff(revision: ContentRevision) -> ContentRevision:
+    """``revision`` with ``diff`` set (the published and proposed value of each field;
+    reads the joined content, no query)."""
+    revision.diff = revision_diff(revision)  # type: ignore[attr-defined]
+    return revision
+
+
+def revisions_awaiting(*, user: User) -> QuerySet[ContentRevision]:
+    """The review queue of ``user``: pending revisions proposed by someone else
+    (superusers: all), oldest first, content and proposer joined (add each page's
+    diff with ``revision_with_diff``: no query)."""
+    return revisions_waiting_for(user=user)
+
+
+def revision_get(*, user: User, revision_id: int | str) -> ContentRevision | None:
+    """One revision ``user`` may read, with its diff; None if unknown or not theirs."""
+    try:
+        pk = int(revision_id)
+    except (TypeError, ValueError):
+        return None
+    revision = revision_visible(user=user).filter(pk=pk).first()
+    return None if revision is None else revision_with_diff(revision)

@@ -1,10 +1,11 @@
 """A clinic day over HTTP (issue 11's "Done means"), end to end, with real tokens.
 
-A solo clinician writes a private exercise, builds a plan from scratch, invites a
-patient; the patient registers with the code and sees the plan (with the regression the
-app may offer), logs a session with a regression swap, per-direction sets, difficulty
-and RPE; the clinician advances the dosage from next week and the patient's past
-progress does not change. Every call goes through the URL router, authentication,
+A solo clinician writes a private exercise (over the API), builds a plan from scratch,
+invites a patient; the patient registers with the code and sees the plan (with the
+regression the app may offer), logs a session with a regression swap, per-direction
+sets, difficulty and RPE; the clinician advances the dosage from next week and the
+patient's past progress does not change; the clinician then shares the exercise
+(submits it for review). Every call goes through the URL router, authentication,
 throttles and serializers, as the mobile app and the admin's users would make them.
 """
 
@@ -65,21 +66,31 @@ def test_a_clinic_day(django_capture_on_commit_callbacks):
         kind=ExerciseLink.Kind.REGRESSION,
         note="If you cannot keep your trunk from leaning, make the steps smaller.",
     )
-    # The clinician's own exercise, private (written in the admin: tests/e2e).
-    bridge = ExerciseFactory(
-        status=Status.DRAFT,
-        private=True,
-        author=clinician_user,
-        name="Dr. Solo's bridge",
-        reps=None,
-        seconds=None,
-        steps=None,
-    )
     clinician = login(clinician_user.email, PASSWORD)
 
-    # -- the private exercise is the clinician's alone -------------------------------
-    assert ok(clinician.get(f"{API}/exercises/{bridge.pk}/"))["name"] == bridge.name
-    assert APIClient().get(f"{API}/exercises/{bridge.pk}/").status_code == 404
+    # -- the clinician writes their own exercise: private, usable at once -------------
+    bridge = ok(
+        clinician.post(
+            f"{API}/exercises/",
+            {
+                "name": "Dr. Solo's bridge",
+                "education": "Strong glutes take the work off your lower back.",
+                "instructions": [
+                    {"kind": "setup", "text": "Lie on your back, knees bent."},
+                    {"kind": "step", "text": "Lift your hips; hold two seconds."},
+                ],
+            },
+            format="json",
+        ),
+        201,
+    )
+    assert (bridge["status"], bridge["private"]) == ("draft", True)
+    assert (
+        ok(clinician.get(f"{API}/exercises/{bridge['id']}/"))["name"] == bridge["name"]
+    )
+    assert APIClient().get(f"{API}/exercises/{bridge['id']}/").status_code == 404
+    public = ok(APIClient().get(f"{API}/exercises/"))["results"]
+    assert bridge["id"] not in {row["id"] for row in public}
 
     # -- an invitation, emailed ------------------------------------------------------
     with django_capture_on_commit_callbacks(execute=True):
@@ -129,7 +140,7 @@ def test_a_clinic_day(django_capture_on_commit_callbacks):
                 "start_date": start.isoformat(),
                 "days_of_week": [1, 2, 3, 4, 5, 6, 7],
                 "items": [
-                    {"exercise": str(bridge.pk), "sets": 2, "reps": 10},
+                    {"exercise": bridge["id"], "sets": 2, "reps": 10},
                     {
                         "exercise": str(walk.pk),
                         "sets": 3,
@@ -147,7 +158,7 @@ def test_a_clinic_day(django_capture_on_commit_callbacks):
 
     # -- the patient sees it, with the regression the app may offer --------------------
     seen = ok(patient.get(f"{API}/plans/{plan['id']}/"))
-    assert [i["exercise"]["name"] for i in seen["items"]] == [bridge.name, walk.name]
+    assert [i["exercise"]["name"] for i in seen["items"]] == [bridge["name"], walk.name]
     assert seen["items"][1]["direction"] == "sideways"
     assert seen["items"][1]["regressions"] == [
         {
@@ -176,7 +187,7 @@ def test_a_clinic_day(django_capture_on_commit_callbacks):
                 "pain_after": 2,
                 "exercises": [
                     {
-                        "exercise": str(bridge.pk),
+                        "exercise": bridge["id"],
                         "plan_item": bridge_item["id"],
                         "difficulty": "just_right",
                         "rpe": 4,
@@ -258,3 +269,8 @@ def test_a_clinic_day(django_capture_on_commit_callbacks):
     assert PatientAccessLog.objects.filter(
         actor=clinician_user, patient_id=account["id"]
     ).exists()
+
+    # -- later, the clinician shares the exercise: a second clinician reviews it -------
+    shared = ok(clinician.post(f"{API}/exercises/{bridge['id']}/submit/"))
+    assert (shared["status"], shared["private"]) == ("in_review", True)
+    assert APIClient().get(f"{API}/exercises/{bridge['id']}/").status_code == 404

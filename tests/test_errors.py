@@ -111,11 +111,12 @@ def test_unknown_url_under_api_is_a_404_problem(api_client):
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("post", "/api/v1/exercises/"),
+        # Library content is written with POST and PATCH (clinicians), never
+        # replaced or deleted through the API.
         ("put", "/api/v1/exercises/{exercise}/"),
         ("delete", "/api/v1/exercises/{exercise}/"),
-        ("post", "/api/v1/routines/"),
-        ("patch", "/api/v1/routines/{routine}/"),
+        ("put", "/api/v1/routines/{routine}/"),
+        ("delete", "/api/v1/routines/{routine}/"),
         ("post", "/api/v1/muscles/"),
     ],
 )

@@ -20,7 +20,9 @@ Rules the matrix pins (with the design choices read from the views):
 
 Library reads are public for published content; drafts, content in review and archived
 content are readable by staff only (404 for everyone else, as if they did not exist).
-Library endpoints are read-only for everyone through the API (curation is in the admin).
+Library writes (``POST``/``PATCH`` exercises and routines, ``submit/``, the review queue
+of ``revisions/``) are for clinicians and admins; patients get 403. Someone else's private
+draft is a 404 to other clinicians. ``PUT`` and ``DELETE`` are not offered (405).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from common.models import Status
 from config.api.exceptions import PROBLEM_CONTENT_TYPE
-from exercises.models import Exercise, Routine
+from exercises.models import ContentRevision, Exercise, Routine
+from exercises.revisions import revision_propose
 from outcomes.models import (
     Alert,
     CalendarFeed,
@@ -170,6 +173,16 @@ def world() -> World:
     )
     routine_draft = RoutineFactory(slug="draft-routine", status=Status.DRAFT)
     RoutineItemFactory(routine=routine_draft, exercise=exercise_published)
+    # Clinician A's own private content, and A's proposed edit of published content.
+    exercise_private_a = ExerciseFactory(
+        slug="private-bridge", status=Status.DRAFT, private=True, author=clinician_a
+    )
+    routine_private_a = RoutineFactory(
+        slug="private-routine", status=Status.DRAFT, private=True, author=clinician_a
+    )
+    revision_a = revision_propose(
+        content=exercise_published, user=clinician_a, changes={"summary": "Proposed."}
+    )
 
     plan_a = PlanFactory(
         patient=patient_a, prescribed_by=clinician_a, routine=routine_published
@@ -239,6 +252,9 @@ def world() -> World:
             "routine_published": routine_published,
             "routine_item": routine_item,
             "routine_draft": routine_draft,
+            "exercise_private_a": exercise_private_a,
+            "routine_private_a": routine_private_a,
+            "revision_a": revision_a,
             "plan_a": plan_a,
             "item_a": item_a,
             "plan_b": plan_b,
@@ -307,6 +323,7 @@ def fingerprint() -> dict[str, Any]:
         "session_sets": rows(SessionSet.objects, "session_exercise_id"),
         "exercises": rows(Exercise.objects, "status", "updated_at"),
         "routines": rows(Routine.objects, "status", "updated_at"),
+        "revisions": rows(ContentRevision.objects, "state", "changes"),
         "outstanding_tokens": rows(OutstandingToken.objects, "user_id"),
         "blacklisted_tokens": rows(BlacklistedToken.objects, "token_id"),
         "alerts": rows(Alert.objects, "status", "acknowledged_by_id", "resolved_by_id"),
@@ -653,6 +670,102 @@ def library_listing(kind: str) -> dict[str, set[str]]:
     }
 
 
+def written_private(kind: str) -> Effect:
+    def check(world: World, principal: str, response: Any) -> None:
+        model = Exercise if kind == "exercise" else Routine
+        content = model.objects.get(pk=response.json()["id"])
+        assert (content.status, content.private) == (Status.DRAFT, True)
+        assert content.author == world.user(principal)
+
+    return check
+
+
+def draft_edited(world: World, principal: str, response: Any) -> None:
+    assert response.json()["summary"] == "Edited by the matrix."
+
+
+def revision_proposed(world: World, principal: str, response: Any) -> None:
+    assert response.json()["state"] == "pending"
+    assert ContentRevision.objects.filter(
+        proposed_by=world.user(principal), changes={"summary": "Edited by the matrix."}
+    ).exists()
+    published = Exercise.objects.get(pk=world.objects["exercise_published"].pk)
+    assert published.summary != "Edited by the matrix."
+
+
+def submitted(world: World, principal: str, response: Any) -> None:
+    assert response.json()["status"] == "in_review"
+
+
+def reviewed(state: str) -> Effect:
+    def check(world: World, principal: str, response: Any) -> None:
+        revision = ContentRevision.objects.get(pk=world.objects["revision_a"].pk)
+        assert (revision.state, revision.reviewed_by) == (state, world.user(principal))
+
+    return check
+
+
+def review_queue(world: World, principal: str, response: Any) -> None:
+    ids = {item["id"] for item in response.json()["results"]}
+    # Clinician A proposed it: it waits for someone else.
+    assert ids == (
+        {world.objects["revision_a"].pk} if principal != "clinician_a" else set()
+    )
+
+
+def summary_edit(world: World, principal: str) -> dict[str, Any]:
+    return {"summary": "Edited by the matrix."}
+
+
+def library_write_cases(kind: str, title: str) -> list[Case]:
+    base = f"{API}/{kind}s/"
+    return [
+        Case(
+            "POST",
+            base,
+            "staff write, private by default",
+            row(401, 403, 403, 201, 201, 201),
+            body=lambda world, principal: {title: f"{kind.title()} by {principal}"},
+            effect=written_private(kind),
+        ),
+        Case(
+            "PATCH",
+            f"{base}{{id}}/",
+            "a shared draft: edited in place",
+            row(401, 403, 403, 200, 200, 200),
+            target=f"{kind}_draft",
+            body=summary_edit,
+            effect=draft_edited,
+        ),
+        Case(
+            "PATCH",
+            f"{base}{{id}}/",
+            "clinician A's private draft",
+            row(401, 403, 403, 200, 404, 200),
+            target=f"{kind}_private_a",
+            body=summary_edit,
+            effect=draft_edited,
+        ),
+        Case(
+            "POST",
+            f"{base}{{id}}/submit/",
+            "a shared draft",
+            row(401, 403, 403, 200, 200, 200),
+            target=f"{kind}_draft",
+            effect=submitted,
+        ),
+        Case(
+            "POST",
+            f"{base}{{id}}/submit/",
+            "clinician A's private draft",
+            row(401, 403, 403, 200, 404, 200),
+            target=f"{kind}_private_a",
+            effect=submitted,
+        ),
+    ]
+
+
+REVISIONS = f"{API}/revisions/"
 PATIENTS = f"{API}/patients/"
 ALERTS = f"{API}/alerts/"
 ANSWERS = f"{API}/questionnaire-responses/"
@@ -740,6 +853,69 @@ CASES: list[Case] = [
         "draft",
         row(404, 404, 404, 200, 200, 200),
         target="routine_draft",
+    ),
+    # -- library writes (clinicians and admins) ----------------------------------
+    *library_write_cases("exercise", "name"),
+    *library_write_cases("routine", "title"),
+    Case(
+        "PATCH",
+        f"{API}/exercises/{{id}}/",
+        "published: a pending revision",
+        row(401, 403, 403, 202, 202, 202),
+        target="exercise_published",
+        body=summary_edit,
+        effect=revision_proposed,
+    ),
+    Case(
+        "GET",
+        REVISIONS,
+        "others' proposals (admins: all)",
+        row(401, 403, 403, 200, 200, 200),
+        effect=review_queue,
+    ),
+    Case(
+        "GET",
+        f"{REVISIONS}{{id}}/",
+        "clinician A's proposal (every reviewer reads it)",
+        row(401, 403, 403, 200, 200, 200),
+        target="revision_a",
+    ),
+    Case(
+        "GET",
+        f"{REVISIONS}{{id}}/",
+        "an unknown id",
+        row(401, 403, 403, 404, 404, 404),
+        target="missing",
+    ),
+    Case(
+        "POST",
+        f"{REVISIONS}{{id}}/approve/",
+        "a second clinician (not the proposer)",
+        row(401, 403, 403, 403, 200, 200),
+        target="revision_a",
+        effect=reviewed("approved"),
+    ),
+    Case(
+        "POST",
+        f"{REVISIONS}{{id}}/approve/",
+        "an unknown id",
+        row(401, 403, 403, 404, 404, 404),
+        target="missing",
+    ),
+    Case(
+        "POST",
+        f"{REVISIONS}{{id}}/reject/",
+        "a second clinician (not the proposer)",
+        row(401, 403, 403, 403, 200, 200),
+        target="revision_a",
+        effect=reviewed("rejected"),
+    ),
+    Case(
+        "POST",
+        f"{REVISIONS}{{id}}/reject/",
+        "an unknown id",
+        row(401, 403, 403, 404, 404, 404),
+        target="missing",
     ),
     Case("GET", f"{API}/muscles/", "public", every(200)),
     Case("GET", f"{API}/equipment/", "public", every(200)),
@@ -1506,6 +1682,8 @@ def test_every_operation_on_an_id_is_tried_on_a_hidden_object():
         "alert_b",
         "answers_b",
         "invitation_b",
+        # Every reviewer reads every revision: the hidden case is an unknown id.
+        "missing",
     }
     for method, path in {(case.method, case.path) for case in CASES}:
         if "{id}" not in path:
@@ -1584,14 +1762,12 @@ def test_list_read_matrix(cast, content, kind, role):
     assert listed == {str(content[status][kind].pk) for status in visible}
 
 
+# Writes go through POST and PATCH (the matrix above); replacing or deleting content
+# over the API is not offered (archive it in the admin).
 WRITES = [
-    ("post", "exercises/"),
     ("put", "exercises/{exercise}/"),
-    ("patch", "exercises/{exercise}/"),
     ("delete", "exercises/{exercise}/"),
-    ("post", "routines/"),
     ("put", "routines/{routine}/"),
-    ("patch", "routines/{routine}/"),
     ("delete", "routines/{routine}/"),
     ("post", "muscles/"),
     ("post", "equipment/"),
@@ -1601,7 +1777,9 @@ WRITES = [
 
 @pytest.mark.parametrize(("method", "path"), WRITES)
 @pytest.mark.parametrize("role", ROLES)
-def test_library_is_read_only_through_the_api(cast, content, role, method, path):
+def test_library_content_is_never_replaced_or_deleted_through_the_api(
+    cast, content, role, method, path
+):
     published = content[Status.PUBLISHED]
     url = "/api/v1/" + path.format(
         exercise=published["exercise"].pk, routine=published["routine"].pk

@@ -250,6 +250,8 @@ REST_FRAMEWORK = {
         # at 50 bits, and this budget keeps it so).
         "invitations": env("API_THROTTLE_INVITATIONS", default="60/hour"),
         "invite_redeem": env("API_THROTTLE_INVITE_REDEEM", default="10/hour"),
+        # Library writes by clinicians (private content, drafts, revisions, reviews).
+        "library_writes": env("API_THROTTLE_LIBRARY_WRITES", default="120/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exceptions.problem_exception_handler",

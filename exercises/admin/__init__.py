@@ -9,6 +9,6 @@ its user; the history page lists what changed in each record (common.admin.Histo
 One module per model family; importing them here registers them.
 """
 
-from exercises.admin import exercises, routines, taxonomies, workflow
+from exercises.admin import exercises, revisions, routines, taxonomies, workflow
 
-__all__ = ["exercises", "routines", "taxonomies", "workflow"]
+__all__ = ["exercises", "revisions", "routines", "taxonomies", "workflow"]

@@ -11,7 +11,11 @@ from django.db import models
 from django.db.models import Prefetch
 
 from common.admin import EMPTY
-from exercises.admin.workflow import WORKFLOW_FIELDS, ReviewableAdmin
+from exercises.admin.workflow import (
+    WORKFLOW_FIELDS,
+    GovernedInlineMixin,
+    ReviewableAdmin,
+)
 from exercises.models import (
     Exercise,
     ExerciseInstruction,
@@ -33,7 +37,7 @@ class ExerciseLinkForm(forms.ModelForm[Any]):
         return cleaned
 
 
-class ExerciseInstructionInline(SortableTabularInline):
+class ExerciseInstructionInline(GovernedInlineMixin, SortableTabularInline):
     model = ExerciseInstruction
     fields = ("kind", "text")
     extra = 0
@@ -44,7 +48,7 @@ class ExerciseInstructionInline(SortableTabularInline):
     }
 
 
-class ExerciseMediaInline(SortableTabularInline):
+class ExerciseMediaInline(GovernedInlineMixin, SortableTabularInline):
     model = ExerciseMedia
     fields = ("kind", "url", "alt_text", "credit", "licence")
     extra = 0
@@ -52,7 +56,7 @@ class ExerciseMediaInline(SortableTabularInline):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
-class ExerciseLinkInline(SortableTabularInline):
+class ExerciseLinkInline(GovernedInlineMixin, SortableTabularInline):
     model = ExerciseLink
     fk_name = "exercise"
     form = ExerciseLinkForm
@@ -85,6 +89,8 @@ class ExerciseAdmin(ReviewableAdmin):
                     "summary",
                     ("difficulty", "laterality"),
                     "contraindications",
+                    "education",
+                    "private",
                 )
             },
         ),
@@ -106,7 +112,7 @@ class ExerciseAdmin(ReviewableAdmin):
                 "fields": (
                     ("sets", "reps", "steps", "seconds"),
                     ("per_side", "hold_seconds", "rest_seconds"),
-                    ("load", "tempo"),
+                    ("band", "load", "tempo"),
                 ),
             },
         ),
@@ -122,6 +128,7 @@ class ExerciseAdmin(ReviewableAdmin):
     list_display = (
         "name",
         "status",
+        "private",
         "difficulty",
         "laterality",
         "primary_muscle_names",
@@ -129,6 +136,7 @@ class ExerciseAdmin(ReviewableAdmin):
     )
     list_filter = (
         "status",
+        "private",
         "difficulty",
         "laterality",
         "primary_muscles",

@@ -13,7 +13,12 @@ from django.http import HttpRequest
 
 from common.admin import EMPTY
 from common.models import AMOUNT_FIELDS, DOSAGE_FIELDS
-from exercises.admin.workflow import WORKFLOW_FIELDS, WORKFLOW_READONLY, ReviewableAdmin
+from exercises.admin.workflow import (
+    WORKFLOW_FIELDS,
+    WORKFLOW_READONLY,
+    GovernedInlineMixin,
+    ReviewableAdmin,
+)
 from exercises.models import Routine, RoutineItem
 
 DOSAGE_NUMBER_FIELDS = ("sets", *AMOUNT_FIELDS, "hold_seconds", "rest_seconds")
@@ -35,7 +40,7 @@ def format_minutes(seconds: int) -> str:
     return f"{minutes} min" if minutes else "< 1 min"
 
 
-class RoutineItemInline(SortableTabularInline):
+class RoutineItemInline(GovernedInlineMixin, SortableTabularInline):
     # The one-amount rule: RoutineItem.clean() (common.models.Dosage), run by the form.
     class Media:
         css = {"all": ("rehabit/admin-items.css",)}  # fits 1,440 px (docs/library.md)
@@ -85,6 +90,7 @@ class RoutineAdmin(ReviewableAdmin):
                     "goal",
                     "when_to_use",
                     "conditions",
+                    "private",
                     "estimated_duration",
                 )
             },
@@ -92,8 +98,15 @@ class RoutineAdmin(ReviewableAdmin):
         ("Workflow", {"fields": WORKFLOW_FIELDS}),
     )
     readonly_fields = ("estimated_duration", *WORKFLOW_READONLY)
-    list_display = ("title", "status", "item_count", "estimated_duration", "updated_at")
-    list_filter = ("status", "conditions")
+    list_display = (
+        "title",
+        "status",
+        "private",
+        "item_count",
+        "estimated_duration",
+        "updated_at",
+    )
+    list_filter = ("status", "private", "conditions")
     search_fields = ("title", "slug", "summary", "goal", "when_to_use")
     search_help_text = "Search by title, slug, summary, goal or when to use it."
     # Only what the estimate reads: a routine's items in one query for the whole page.

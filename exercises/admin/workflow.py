@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import (
     Http404,
@@ -26,11 +26,22 @@ from django.urls import URLPattern, path, reverse
 from common.admin import HistoryAdmin, staff_user, user_label
 from common.models import Reviewable, Status
 from exercises import services
+from exercises.revisions import REVISABLE_FIELDS
+from exercises.selectors import content_visible
 from exercises.services import TRANSITIONS, Transition, Who
+from exercises.services.authoring import revision_from_edit
 
 if TYPE_CHECKING:
     pass
 
+PROPOSED = (
+    "Saved as a pending revision: patients and the public see the published version "
+    "until a second clinician approves it (Edits waiting for review)."
+)
+GOVERNED_NOTE = (
+    "Published: your edits of the fields below are saved as a revision that a second "
+    "clinician approves; instructions, media, links and items change on a draft."
+)
 AWAITING_OTHER_REVIEWER = (
     "You submitted this for review: another clinician or an admin must publish it."
 )
@@ -74,6 +85,22 @@ def _workflow_action(transition: Transition) -> ActionFunction:
     return admin.action(description=transition.action, permissions=[permission])(action)
 
 
+class GovernedInlineMixin:
+    """Inline rows of published content are read-only (they change on a draft)."""
+
+    def _open(self, obj: Any) -> bool:
+        return obj is None or obj.status != Status.PUBLISHED
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._open(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._open(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._open(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
 class _PrefetchingChangeList(ChangeList):
     """Adds the admin's ``list_prefetch_related`` to the changelist rows only (not to
     the change form or the autocomplete, which share ``get_queryset``)."""
@@ -101,12 +128,38 @@ class ReviewableAdmin(SortableAdminBase, HistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # The change form shows who wrote, submitted and reviewed: one join each
-        # instead of one query each.
-        return (
+        # instead of one query each. Other clinicians' private drafts are not shown.
+        rows = (
             super()
             .get_queryset(request)
             .select_related("author", "submitted_by", "reviewed_by")
         )
+        return content_visible(rows, staff_user(request))
+
+    def get_prepopulated_fields(
+        self, request: HttpRequest, obj: Any = None
+    ) -> dict[str, Any]:
+        if obj is not None and obj.status == Status.PUBLISHED:
+            return {}  # the slug is read-only once published
+        return dict(super().get_prepopulated_fields(request, obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Published content: only the revisable fields stay editable (a revision);
+        ``private``: only its author (or an admin) sets it."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return readonly
+        if obj.status == Status.PUBLISHED:
+            revisable = set(REVISABLE_FIELDS[type(obj)])
+            form_fields = admin.utils.flatten_fieldsets(
+                super().get_fieldsets(request, obj)
+            )
+            return readonly + [
+                f for f in form_fields if f not in revisable and f not in readonly
+            ]
+        if obj.author_id != request.user.pk and not request.user.is_superuser:
+            readonly.append("private")
+        return readonly
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return _PrefetchingChangeList
@@ -116,7 +169,43 @@ class ReviewableAdmin(SortableAdminBase, HistoryAdmin):
     ) -> None:
         if not change:
             obj.author = request.user
+        if change and obj.status == Status.PUBLISHED:
+            # Governed content: the edit waits for a second clinician (same id).
+            changes = {f: form.cleaned_data[f] for f in form.changed_data}
+            stored = type(obj).objects.get(pk=obj.pk)
+            try:
+                revision_from_edit(
+                    content=stored, user=staff_user(request), data=changes
+                )
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.WARNING)
+            else:
+                self.message_user(request, PROPOSED, messages.SUCCESS)
+            request._governed = True  # type: ignore[attr-defined]
+            return
         super().save_model(request, obj, form, change)
+
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm,
+        formsets: Any,
+        change: bool,
+    ) -> None:
+        if getattr(request, "_governed", False):
+            # Published: relations and inlines are read-only here; nothing is saved
+            # (what construct_change_message() reads, as formset.save() would set it).
+            for formset in formsets:
+                formset.new_objects, formset.changed_objects = [], []
+                formset.deleted_objects = []
+            return
+        super().save_related(request, form, formsets, change)
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        if getattr(request, "_governed", False):
+            # Not "changed successfully": the published content is as it was.
+            return HttpResponseRedirect(self._url("change", quote(obj.pk)))
+        return super().response_change(request, obj)
 
     # -- read-only workflow fields -------------------------------------------------
     # Plain text, not links: clinicians may not open user pages.
@@ -239,6 +328,8 @@ class ReviewableAdmin(SortableAdminBase, HistoryAdmin):
                 for transition in self.available_transitions(request, obj)
             ]
             context["workflow_status"] = obj.get_status_display()
+            if obj.status == Status.PUBLISHED:
+                context["workflow_note"] = GOVERNED_NOTE
             if (
                 obj.status == Status.IN_REVIEW
                 and obj.submitted_by_id == request.user.pk

@@ -190,6 +190,10 @@ class ExerciseSummarySerializer(serializers.Serializer[Any]):
         choices=Status.choices,
         help_text="Workflow status; always published for non-staff callers.",
     )
+    private = serializers.BooleanField(
+        help_text="Private: its author's own content (prescribed to their own patients, "
+        "never in the public library); always false for non-staff callers."
+    )
     updated_at = serializers.DateTimeField(help_text="Last change (ISO 8601, UTC).")
     url = serializers.HyperlinkedIdentityField(
         view_name=EXERCISE_DETAIL_VIEW,
@@ -314,6 +318,10 @@ class RoutineSummarySerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(
         choices=Status.choices,
         help_text="Workflow status; always published for non-staff callers.",
+    )
+    private = serializers.BooleanField(
+        help_text="Private: its author's own content (prescribed to their own patients, "
+        "never in the public library); always false for non-staff callers."
     )
     published_at = serializers.DateTimeField(
         allow_null=True, help_text="When it was last published; null if never."

@@ -31,6 +31,11 @@ from exercises.api.serializers import (
     RoutineDetailSerializer,
     RoutineSummarySerializer,
 )
+from exercises.api.write_serializers import (
+    ExerciseWriteSerializer,
+    RoutineWriteSerializer,
+)
+from exercises.api.writes import LibraryWriteMixin
 from exercises.cache import catalog_response
 from exercises.filters import (
     ConditionFilterSet,
@@ -48,6 +53,12 @@ from exercises.selectors import (
     muscle_list,
     routine_get,
     routine_list,
+)
+from exercises.services.authoring import (
+    exercise_create,
+    exercise_edit,
+    routine_create,
+    routine_edit,
 )
 
 if TYPE_CHECKING:
@@ -129,7 +140,8 @@ class ReadOnlyViewSet(
 
 
 @openapi.exercise_schema
-class ExerciseViewSet(ReadOnlyViewSet):
+@openapi.exercise_write_schema
+class ExerciseViewSet(LibraryWriteMixin, ReadOnlyViewSet):
     """Exercises: summaries in the list, everything in the detail.
 
     Visibility: non-staff see published exercises only (others are 404); staff see every
@@ -139,6 +151,10 @@ class ExerciseViewSet(ReadOnlyViewSet):
 
     queryset = Exercise.objects.none()
     filterset_class = ExerciseFilterSet
+    write_serializer_class = ExerciseWriteSerializer
+    detail_serializer_class = ExerciseDetailSerializer
+    create_service = staticmethod(exercise_create)
+    edit_service = staticmethod(exercise_edit)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "retrieve":
@@ -157,7 +173,8 @@ class ExerciseViewSet(ReadOnlyViewSet):
 
 
 @openapi.routine_schema
-class RoutineViewSet(ReadOnlyViewSet):
+@openapi.routine_write_schema
+class RoutineViewSet(LibraryWriteMixin, ReadOnlyViewSet):
     """Routine templates: summaries in the list, items expanded in the detail.
 
     Visibility: non-staff see published routines only (others are 404); staff see every
@@ -169,6 +186,10 @@ class RoutineViewSet(ReadOnlyViewSet):
 
     queryset = Routine.objects.none()
     filterset_class = RoutineFilterSet
+    write_serializer_class = RoutineWriteSerializer
+    detail_serializer_class = RoutineDetailSerializer
+    create_service = staticmethod(routine_create)
+    edit_service = staticmethod(routine_edit)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "retrieve":

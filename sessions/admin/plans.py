@@ -12,7 +12,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 
 from common.admin import EMPTY, HistoryAdmin, staff_user, user_label
@@ -24,10 +24,16 @@ from sessions.admin.base import (
     local_time,
     patient_link,
 )
+from sessions.admin.plan_items import (
+    ITEM_CHANGES_FAILED,
+    PlanItemAddInline,
+    PlanItemInline,
+    item_changes,
+)
 from sessions.models import Plan, PlanItem
 from sessions.selectors.plans import plan_visible
+from sessions.services.plan_changes import plan_adjust
 from sessions.services.plans import (
-    ADJUSTABLE_ITEM_FIELDS,
     ADJUSTABLE_PLAN_FIELDS,
     plan_prescribe,
     plan_schedule_validate,
@@ -149,48 +155,6 @@ class PlanChangeForm(_ScheduleForm):
         fields = ADJUSTABLE_PLAN_FIELDS
 
 
-class PlanItemForm(forms.ModelForm[PlanItem]):
-    """The dosage of one plan item (PlanItem.clean() checks the one-amount rule)."""
-
-    class Meta:
-        model = PlanItem
-        fields = ADJUSTABLE_ITEM_FIELDS
-
-
-class PlanItemInline(admin.TabularInline[PlanItem, Plan]):
-    """This patient's dosage of each exercise (copied from the routine, adjustable)."""
-
-    class Media:
-        css = {"all": ("rehabit/admin-items.css",)}  # fits 1,440 px (docs/library.md)
-
-    model = PlanItem
-    form = PlanItemForm
-    fields = ("order", "exercise_name", "block", *ADJUSTABLE_ITEM_FIELDS)
-    readonly_fields = ("order", "exercise_name", "block")
-    extra = 0
-    can_delete = False
-    verbose_name = "exercise"
-    verbose_name_plural = "exercises and this patient's dosage"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[PlanItem]:
-        return super().get_queryset(request).select_related("exercise")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # the items are the routine's, copied at prescription
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.status == Plan.Status.ENDED:
-            return False
-        return super().has_change_permission(request, obj)
-
-    @admin.display(description="exercise")
-    def exercise_name(self, obj: PlanItem) -> str:
-        return obj.exercise.name
-
-
 @admin.register(Plan)
 class PlanAdmin(PatientDataAdmin, HistoryAdmin):
     resource = "plans"
@@ -271,7 +235,7 @@ class PlanAdmin(PatientDataAdmin, HistoryAdmin):
         return () if obj is None else self.change_readonly_fields
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
-        return () if obj is None else (PlanItemInline,)
+        return () if obj is None else (PlanItemInline, PlanItemAddInline)
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -346,31 +310,31 @@ class PlanAdmin(PatientDataAdmin, HistoryAdmin):
             for field in ADJUSTABLE_PLAN_FIELDS
             if field in form.changed_data
         }
-        items: list[dict[str, Any]] = []
-        for formset in formsets:
-            changed = []
-            for item_form in formset.forms:
-                if item_form.instance.pk and item_form.has_changed():
-                    items.append(
-                        {
-                            "id": item_form.instance.pk,
-                            **{
-                                field: item_form.cleaned_data.get(field)
-                                for field in ADJUSTABLE_ITEM_FIELDS
-                            },
-                        }
-                    )
-                    changed.append((item_form.instance, item_form.changed_data))
-            # What construct_change_message() reads (formset.save() is not used).
-            formset.new_objects, formset.changed_objects = [], changed
-            formset.deleted_objects = []
-        if changes or items:
-            plan_update(
+        items, add_items, end_items = item_changes(formsets)
+        if not (changes or items or add_items or end_items):
+            return
+        try:
+            # Adding or ending items dates the change from the patient's today (the
+            # plan's history keeps what was prescribed before).
+            plan_adjust(
                 plan=form.instance,
                 actor=staff_user(request),
                 changes=changes,
                 items=items,
+                add_items=add_items,
+                end_items=end_items,
             )
+        except (ValidationError, PermissionDenied) as exc:
+            # plan_adjust is atomic: its savepoint is rolled back, nothing was written.
+            reason = "; ".join(getattr(exc, "messages", [str(exc)]))
+            self.message_user(request, ITEM_CHANGES_FAILED + reason, messages.ERROR)
+            request._plan_refused = True  # type: ignore[attr-defined]
+
+    def response_change(self, request: HttpRequest, obj: Plan) -> HttpResponse:
+        if getattr(request, "_plan_refused", False):
+            # Back to the form, without "changed successfully": nothing was.
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     # -- changelist actions ----------------------------------------------------------
     def _set_status(

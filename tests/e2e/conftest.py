@@ -40,6 +40,7 @@ TIMEOUT_MS = 10_000  # any one step; a slow CI machine still answers well within
 # Data migrations that fill the Clinicians group: (app label, migration, function).
 CLINICIAN_GROUP_MIGRATIONS = (
     ("exercises", "0003_clinicians_group", "create_group"),
+    ("exercises", "0007_clinicians_review_revisions", "grant"),
     ("training_sessions", "0003_clinicians_care_permissions", "grant"),
     ("outcomes", "0005_clinicians_outcomes_permissions", "grant"),
 )

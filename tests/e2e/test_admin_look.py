@@ -103,6 +103,7 @@ def test_routine_and_plan_items_fit_1440_pixels(browser):
     page.goto(f"/admin/training_sessions/plan/{plan.pk}/change/")
     browser.screenshot(page, "15-plan-items-1440")
     assert_fits(page, "items")
+    assert_fits(page, "items-2")  # the rows that add exercises
     assert "Training sessions" not in page.locator(".breadcrumbs").inner_text()
 
     # Prescribing: the routine picker offers no delete (deleting a library routine is

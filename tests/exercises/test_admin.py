@@ -230,7 +230,7 @@ def test_clinician_creates_an_exercise_with_ordered_instructions(
 
 
 def test_new_instructions_without_an_order_go_last(clinician_client):
-    exercise = ExerciseFactory(slug="banded-clamshell")
+    exercise = ExerciseFactory(slug="banded-clamshell", status=Status.DRAFT)
     ExerciseInstructionFactory(exercise=exercise, order=5, text="First.")
     data = exercise_form_data(
         **_management("instructions", 1),
@@ -251,7 +251,7 @@ def test_new_instructions_without_an_order_go_last(clinician_client):
 
 
 def test_reordering_instructions_saves_the_new_order(clinician_client):
-    exercise = ExerciseFactory(slug="banded-clamshell")
+    exercise = ExerciseFactory(slug="banded-clamshell", status=Status.DRAFT)
     first = ExerciseInstructionFactory(exercise=exercise, order=1, text="A")
     second = ExerciseInstructionFactory(exercise=exercise, order=2, text="B")
     data = exercise_form_data(**_management("instructions", 2, initial=2))
@@ -285,7 +285,7 @@ def test_exercise_form_refuses_two_amounts(clinician_client):
 
 
 def test_exercise_link_to_itself_is_refused(clinician_client):
-    exercise = ExerciseFactory(slug="banded-clamshell")
+    exercise = ExerciseFactory(slug="banded-clamshell", status=Status.DRAFT)
     data = exercise_form_data(
         **_management("links", 1),
         **{
@@ -304,7 +304,7 @@ def test_exercise_link_to_itself_is_refused(clinician_client):
 
 
 def test_exercise_links_to_its_regression(clinician_client):
-    exercise = ExerciseFactory(slug="banded-clamshell")
+    exercise = ExerciseFactory(slug="banded-clamshell", status=Status.DRAFT)
     easier = ExerciseFactory(name="Clamshell without band")
     data = exercise_form_data(
         **_management("links", 1),
@@ -647,7 +647,9 @@ def test_workflow_endpoint_needs_the_change_permission(client, patient):
 def test_an_admin_edit_is_recorded_with_its_user_and_changed_fields(
     clinician_client, clinician
 ):
-    exercise = ExerciseFactory(name="Clamshell", slug="banded-clamshell")
+    exercise = ExerciseFactory(
+        name="Clamshell", slug="banded-clamshell", status=Status.DRAFT
+    )
     glute = MuscleFactory(name="Gluteus medius")
 
     response = clinician_client.post(
@@ -677,7 +679,9 @@ def test_an_admin_edit_is_recorded_with_its_user_and_changed_fields(
 def test_a_routine_edit_records_the_user_on_the_routine_and_its_items(
     clinician_client, clinician
 ):
-    routine = RoutineFactory(title="Glute activation", slug="glute-activation")
+    routine = RoutineFactory(
+        title="Glute activation", slug="glute-activation", status=Status.DRAFT
+    )
     first = RoutineItemFactory(routine=routine, order=1)
     second = RoutineItemFactory(routine=routine, order=2)
     items = [
@@ -710,7 +714,7 @@ def test_a_routine_edit_records_the_user_on_the_routine_and_its_items(
 def test_history_links_the_user_only_for_those_who_may_open_user_pages(
     client, clinician, admin_user
 ):
-    exercise = ExerciseFactory(slug="banded-clamshell")
+    exercise = ExerciseFactory(slug="banded-clamshell", status=Status.DRAFT)
     client.force_login(clinician)
     client.post(
         f"{EXERCISES_URL}{exercise.pk}/change/", exercise_form_data(name="Renamed")
@@ -926,7 +930,7 @@ def test_routine_changelist_queries_do_not_grow_with_rows(
 
 
 def test_a_past_version_opens_from_the_history(clinician_client):
-    exercise = ExerciseFactory(name="Clamshell")
+    exercise = ExerciseFactory(name="Clamshell", status=Status.DRAFT)
     exercise.name = "Banded clamshell"
     exercise.save()
     first = exercise.history.earliest("history_date")

@@ -34,6 +34,7 @@ SUMMARY_KEYS = {
     "equipment",
     "conditions",
     "status",
+    "private",
     "updated_at",
     "url",
 }
@@ -74,6 +75,7 @@ ROUTINE_SUMMARY_KEYS = {
     "conditions",
     "estimated_duration_seconds",
     "status",
+    "private",
     "published_at",
     "updated_at",
     "url",

@@ -6,12 +6,15 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from common.models import Status
+from sessions.admin.plan_items import ITEM_CHANGES_FAILED
 from sessions.models import Plan, PlanItem, SessionExercise, SessionSet
+from sessions.schedules import local_today
 from tests.factories import (
     CareRelationshipFactory,
     ClinicianFactory,
@@ -662,3 +665,94 @@ def test_a_clinician_without_patients_sees_empty_lists(client):
         assert response.status_code == 200
         assert rows(response) == []
     assert not PatientAccessLog.objects.exists()
+
+
+# -- the plan page adds and ends items through the plan service (history kept) ---
+@pytest.fixture
+def two_weeks_old_plan(clinician, clinician_web, mine, routine):
+    start = local_today(tz_name=mine.timezone) - dt.timedelta(days=14)
+    clinician_web.post(
+        f"{PLANS_URL}add/",
+        prescribe_data(mine, routine, start_date=start.isoformat()),
+    )
+    return Plan.objects.get(patient=mine)
+
+
+def _new_row_prefix(data: dict) -> str:
+    """The prefix of the "add exercises" rows (the second formset of plan items)."""
+    return next(
+        key.removesuffix("-0-exercise") for key in data if key.endswith("-0-exercise")
+    )
+
+
+def test_an_exercise_is_added_from_today_with_its_default_dosage(
+    clinician, clinician_web, two_weeks_old_plan
+):
+    plan = two_weeks_old_plan
+    bridge = ExerciseFactory(name="Bridge", sets=2, reps=12, steps=None)
+    url = f"{PLANS_URL}{plan.pk}/change/"
+    data = form_data(clinician_web.get(url))
+    prefix = _new_row_prefix(data)
+    data[f"{prefix}-0-exercise"] = str(bridge.pk)
+
+    response = clinician_web.post(url, data)
+
+    assert response.status_code == 302
+    item = plan.items.get(exercise=bridge)
+    today = local_today(tz_name=plan.patient.timezone)
+    assert (item.sets, item.reps, item.starts_on) == (2, 12, today)
+    record = item.history.latest("history_id")
+    assert record.history_user == clinician
+    assert "added" in record.history_change_reason
+
+
+def test_ticking_an_item_ends_it_from_today_and_keeps_its_past(
+    clinician_web, two_weeks_old_plan
+):
+    plan = two_weeks_old_plan
+    walk = plan.items.order_by("order").first()
+    url = f"{PLANS_URL}{plan.pk}/change/"
+    data = form_data(clinician_web.get(url))
+    index = next(
+        key.split("-")[1]
+        for key, value in data.items()
+        if key.endswith("-id") and value == str(walk.pk)
+    )
+    data[f"items-{index}-DELETE"] = "on"
+
+    response = clinician_web.post(url, data)
+
+    assert response.status_code == 302
+    walk.refresh_from_db()  # not deleted: it was prescribed in the past weeks
+    today = local_today(tz_name=plan.patient.timezone)
+    assert walk.ends_on == today - dt.timedelta(days=1)
+    page = clinician_web.get(url)
+    current = page.context["inline_admin_formsets"][0].formset.queryset
+    assert walk not in current
+
+
+def test_someone_elses_private_exercise_is_not_offered(
+    clinician_web, other_clinician, two_weeks_old_plan
+):
+    plan = two_weeks_old_plan
+    theirs = ExerciseFactory(status=Status.DRAFT, private=True, author=other_clinician)
+    page = clinician_web.get(f"{PLANS_URL}{plan.pk}/change/")
+    add_rows = page.context["inline_admin_formsets"][1].formset
+    choices = add_rows.forms[0].fields["exercise"].queryset
+
+    assert theirs not in choices
+
+
+def test_a_refused_item_changes_nothing_and_says_why(clinician_web, two_weeks_old_plan):
+    plan = two_weeks_old_plan
+    amountless = ExerciseFactory(name="Free form", reps=None, steps=None, seconds=None)
+    url = f"{PLANS_URL}{plan.pk}/change/"
+    data = form_data(clinician_web.get(url))
+    data[f"{_new_row_prefix(data)}-0-exercise"] = str(amountless.pk)
+
+    response = clinician_web.post(url, data, follow=True)
+
+    said = [m.message for m in get_messages(response.wsgi_request)]
+    assert any(m.startswith(ITEM_CHANGES_FAILED) for m in said)
+    assert not any("changed successfully" in m for m in said)
+    assert not PlanItem.objects.filter(plan=plan, exercise=amountless).exists()

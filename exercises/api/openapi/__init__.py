@@ -79,6 +79,7 @@ SIDE_STEP_SUMMARY = {
     "equipment": [LOOP_BAND],
     "conditions": [LOWER_BACK_PAIN],
     "status": "published",
+    "private": False,
     "updated_at": "2025-03-02T09:30:00Z",
     "url": f"{SERVER}/exercises/{SIDE_STEP_ID}/",
 }
@@ -158,6 +159,7 @@ ROUTINE_SUMMARY = {
     "conditions": [LOWER_BACK_PAIN],
     "estimated_duration_seconds": 390,
     "status": "published",
+    "private": False,
     "published_at": "2025-03-02T09:30:00Z",
     "updated_at": "2025-03-02T09:30:00Z",
     "url": f"{SERVER}/routines/{ROUTINE_ID}/",
@@ -413,3 +415,21 @@ condition_schema = taxonomy_schema(
         "description": "Pain between the ribs and the buttocks.",
     },
 )
+
+
+from exercises.api.openapi.writes import (  # noqa: E402  (the write operations' docs)
+    exercise_write_schema,
+    revision_schema,
+    routine_write_schema,
+)
+
+__all__ = [
+    "condition_schema",
+    "equipment_schema",
+    "exercise_schema",
+    "exercise_write_schema",
+    "muscle_schema",
+    "revision_schema",
+    "routine_schema",
+    "routine_write_schema",
+]
