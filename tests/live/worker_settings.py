@@ -1,7 +1,7 @@
 """Settings of the Celery worker that tests/live starts: the test settings, a real broker.
 
 The database comes from DATABASE_URL (the test database of the pytest process) and the
-webhook timings from the WEBHOOK_* variables the fixture sets (config/settings/base.py).
+webhook timings from the WEBHOOK_* variables the fixture sets (config/settings/features.py).
 """
 
 import os
