@@ -258,6 +258,14 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
 }
 
+# What one patient may upload in any 24 hours (sessions/, rolling window; tombstones
+# count): far above a real day of exercise, low enough that one account cannot grow
+# without bound (docs/sync.md, docs/security.md). Past it: 429 upload_quota_exceeded.
+SESSION_UPLOAD_DAILY_MAX_SESSIONS = env.int(
+    "SESSION_UPLOAD_DAILY_MAX_SESSIONS", default=50
+)
+SESSION_UPLOAD_DAILY_MAX_SETS = env.int("SESSION_UPLOAD_DAILY_MAX_SETS", default=5000)
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(
         minutes=env.int("JWT_ACCESS_MINUTES", default=5)

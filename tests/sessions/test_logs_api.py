@@ -1249,11 +1249,12 @@ def test_upload_query_count_does_not_grow_with_exercises(
         * exercises,
     }
 
-    # savepoint x2 (request, service), lock patient, existence check, exercises check,
-    # savepoint + insert session + release, insert exercises, insert sets,
-    # store revision, the webhook endpoints listening (integrations' outbox), release
-    # x2, then the re-read: session, exercises, sets.
-    with django_assert_num_queries(17):
+    # savepoint x2 (request, service), lock patient, existence check, the 24-hour
+    # upload limits (one aggregate), exercises check, savepoint + insert session +
+    # release, insert exercises, insert sets, store revision, the webhook endpoints
+    # listening (integrations' outbox), release x2, then the re-read: session,
+    # exercises, sets.
+    with django_assert_num_queries(18):
         response = upload(patient_client, body)
 
     assert response.status_code == 201
