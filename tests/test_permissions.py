@@ -60,7 +60,7 @@ from sessions.models import (
     SessionExercise,
     SessionSet,
 )
-from tests.conftest import client_for
+from tests.conftest import body_bytes, body_json, client_for
 from tests.factories import (
     AdminFactory,
     CareRelationshipFactory,
@@ -550,7 +550,7 @@ def password_changed(world: World, principal: str, response: Any) -> None:
 
 
 def export_is_the_callers(world: World, principal: str, response: Any) -> None:
-    data = response.json()
+    data = body_json(response)
     user = world.user(principal)
     assert data["profile"]["id"] == str(user.pk)
     assert {plan["id"] for plan in data["plans"]} == {
@@ -1642,7 +1642,7 @@ def test_head_answers_like_get(world, case):
         head = client.head(url, params)
 
         assert head.status_code == case.expected[principal], principal
-        assert head.content == b""
+        assert body_bytes(head) == b""
 
 
 PROTECTED_GETS = [case for case in GET_CASES if case.expected["anonymous"] == 401]

@@ -21,10 +21,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count, Min
 from django.utils import timezone
 
 from common.models import Status
@@ -37,6 +35,7 @@ from sessions.models import (
     SessionExercise,
     SessionSet,
 )
+from sessions.services.quota import SessionQuotaExceeded, upload_quota_check
 from sessions.services.swaps import (
     PLAN_ITEM_MISMATCH,
     SUBSTITUTION_WITHOUT_PLAN_ITEM,
@@ -115,22 +114,6 @@ class SessionPreconditionFailed(Exception):
     """``If-Match`` does not name the session's current version."""
 
 
-UPLOAD_QUOTA_EXCEEDED = (
-    "You uploaded {sessions} sessions and {sets} sets in the last 24 hours; the limit is "
-    "{max_sessions} sessions and {max_sets} sets. Keep the session on the device and "
-    "upload it again after Retry-After seconds."
-)
-QUOTA_WINDOW = dt.timedelta(hours=24)
-
-
-class SessionQuotaExceeded(Exception):
-    """The patient uploaded as much as one account may in 24 hours (map to 429)."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
@@ -152,36 +135,6 @@ def _lock_patient(patient_id: Any) -> int:
             [key.get_db_prep_value(patient_id, connection)],
         )
         return int(cursor.fetchone()[0])
-
-
-def _check_quota(patient_id: Any, exercises: Sequence[Mapping[str, Any]]) -> None:
-    """SessionQuotaExceeded if this upload would pass the patient's 24-hour limits.
-
-    One statement: the sessions stored in the last 24 hours (tombstones count: deleting
-    does not give room back) and their sets. Runs under the patient's lock, so two
-    concurrent uploads cannot both take the last place.
-    """
-    since = timezone.now() - QUOTA_WINDOW
-    stored = Session.objects.filter(patient_id=patient_id, created_at__gte=since)
-    usage = stored.aggregate(
-        sessions=Count("id", distinct=True),
-        sets=Count("exercises__sets"),
-        oldest=Min("created_at"),
-    )
-    new_sets = sum(len(exercise.get("sets", [])) for exercise in exercises)
-    max_sessions = settings.SESSION_UPLOAD_DAILY_MAX_SESSIONS
-    max_sets = settings.SESSION_UPLOAD_DAILY_MAX_SETS
-    if usage["sessions"] + 1 <= max_sessions and usage["sets"] + new_sets <= max_sets:
-        return
-    oldest = usage["oldest"] or timezone.now()
-    wait = (oldest + QUOTA_WINDOW - timezone.now()).total_seconds()
-    message = UPLOAD_QUOTA_EXCEEDED.format(
-        sessions=usage["sessions"],
-        sets=usage["sets"],
-        max_sessions=max_sessions,
-        max_sets=max_sets,
-    )
-    raise SessionQuotaExceeded(message, retry_after=max(1, int(wait) + 1))
 
 
 def _store_revision(patient_id: Any, revision: int) -> None:
@@ -398,7 +351,7 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         return _replay(existing, patient=patient, digest=digest)
 
     exercises = data.get("exercises", [])
-    _check_quota(patient.pk, exercises)
+    upload_quota_check(patient_id=patient.pk, exercises=exercises)
     plan, substitutions = _check_references(
         patient_id=patient.pk, plan_id=data.get("plan"), exercises=exercises
     )

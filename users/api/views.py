@@ -37,9 +37,7 @@ from rest_framework_simplejwt.views import (
 from config.api.auth import signed_in_user
 from outcomes.selectors.alerts import open_alert_count_subquery
 from sessions.progress import adherence_recent, annotate_recent_activity
-from sessions.selectors.export import patient_export
 from sessions.services.privacy import patient_erase
-from users.api.export_serializers import ExportSerializer
 from users.api.invitation_serializers import (
     InvitationCreatedSerializer,
     InvitationCreateSerializer,
@@ -249,23 +247,6 @@ class PasswordChangeView(RetryAfterMixin, APIView):
         serializer.is_valid(raise_exception=True)
         user_change_password(user=signed_in_user(request), **serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-@me_docs.export_schema
-class ExportView(RetryAfterMixin, APIView):
-    """A copy of all my data as JSON (right of access / portability)."""
-
-    # An expensive read: a few an hour per account (scope `export`).
-    throttle_classes = DEFAULT_AND_SCOPED_THROTTLES
-    throttle_scope = "export"
-
-    def get(self, request: Request) -> Response:
-        export = patient_export(user=signed_in_user(request))
-        response = Response(ExportSerializer(export).data)
-        response["Content-Disposition"] = (
-            f'attachment; filename="rehabit-export-{export.exported_at:%Y-%m-%d}.json"'
-        )
-        return response
 
 
 # ---------------------------------------------------------------------------
