@@ -220,9 +220,7 @@ def test_a_typed_date_filters_the_access_log(clinician, patient):
     client.force_login(AdminFactory())
     since = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
 
-    response = client.get(
-        f"/admin/users/patientaccesslog/?created_at__gte={since}"
-    )
+    response = client.get(f"/admin/users/patientaccesslog/?created_at__gte={since}")
 
     assert response.status_code == 200
     assert [row.action for row in response.context["cl"].result_list] == ["b"]

@@ -73,12 +73,12 @@ from users.invitations import (
     invitation_revoke,
 )
 from users.models import Invitation, User
+from users.registration import registration_submit
 from users.selectors import patient_list
 from users.services import (
     access_log_record_many,
     user_change_password,
     user_profile_update,
-    user_register,
     user_register_errors,
 )
 
@@ -99,6 +99,11 @@ class RegisterView(RetryAfterMixin, APIView):
     Self-registration always creates a **patient**: a `role` in the body is ignored.
     Clinician accounts are created by an administrator. Throttled per client address
     (scope `register`).
+
+    The answer does not tell whether the email already has an account: for a taken
+    email nothing is created, the owner is told by email, and the answer is the same
+    `201` (an account with a fresh id and the values sent). Log in next; `401` there
+    means the email has an earlier account with another password.
     """
 
     authentication_classes = ()
@@ -112,14 +117,18 @@ class RegisterView(RetryAfterMixin, APIView):
             # Every invalid field in one answer: the service's rules on what was read.
             values, errors = serializer.field_by_field()
             broken = user_register_errors(
-                **{name: values.get(name) for name in REGISTER_FIELDS}
+                **{name: values.get(name) for name in REGISTER_FIELDS},
+                check_email_free=False,
             )
             if broken:
                 errors.update(as_serializer_error(DjangoValidationError(broken)))
             raise exceptions.ValidationError(errors)
         with invite_code_problems():
-            user = user_register(**serializer.validated_data)
-        return Response(AccountSerializer(user).data, status=status.HTTP_201_CREATED)
+            # Alike whether or not the email has an account (users.registration).
+            registration = registration_submit(**serializer.validated_data)
+        body = AccountSerializer(registration.account).data
+        body["in_care"] = registration.in_care
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 # Failed logins must be recorded even though the response is an error: DRF rolls the
