@@ -258,13 +258,9 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
 }
 
-# What one patient may upload in any 24 hours (sessions/, rolling window; tombstones
-# count): far above a real day of exercise, low enough that one account cannot grow
-# without bound (docs/sync.md, docs/security.md). Past it: 429 upload_quota_exceeded.
-SESSION_UPLOAD_DAILY_MAX_SESSIONS = env.int(
-    "SESSION_UPLOAD_DAILY_MAX_SESSIONS", default=50
-)
-SESSION_UPLOAD_DAILY_MAX_SETS = env.int("SESSION_UPLOAD_DAILY_MAX_SETS", default=5000)
+# Uploads per patient in any 24 hours, then 429 upload_quota_exceeded (docs/sync.md).
+SESSION_UPLOAD_DAILY_MAX_SESSIONS = env.int("SESSION_UPLOAD_DAILY_MAX_SESSIONS", 50)
+SESSION_UPLOAD_DAILY_MAX_SETS = env.int("SESSION_UPLOAD_DAILY_MAX_SETS", 5000)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(
