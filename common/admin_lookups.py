@@ -14,12 +14,20 @@ through ``search_fields`` and is not a lookup.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.admin import DateFieldListFilter
+from django.contrib.admin.options import BaseModelAdmin, IncorrectLookupParameters
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 # The lookups Django's own list filters send (exact/isnull for choices, booleans and
 # relations; ranges for dates; in for multiple choices) and date_hierarchy's parts.
@@ -69,7 +77,13 @@ def lookup_is_declared(
 
 
 class DeclaredLookupsOnly:
-    """ModelAdmin mixin: only the declared list filters' lookups pass the query string."""
+    """ModelAdmin mixin: only the declared list filters' lookups pass the query string,
+    and date filters read hand-typed dates without crashing (AwareDateFieldListFilter).
+    """
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        declared = super().get_list_filter(request)  # type: ignore[misc]
+        return [_aware_dates(self, entry) for entry in declared]
 
     def lookup_allowed(
         self, lookup: str, value: Any, request: HttpRequest | None = None
@@ -98,3 +112,57 @@ def declared_lookups_everywhere(site: admin.AdminSite) -> None:
         )
         site.unregister(model)
         site.register(model, hardened)
+
+
+def _aware(value: Any) -> Any:
+    """A date or datetime typed into the query string, made aware in the current zone.
+
+    DateFieldListFilter's own links send aware datetimes; a hand-typed
+    ``?created_at__gte=2026-01-01`` is naive, and Django compares a naive value with a
+    DateTimeField only with a RuntimeWarning (an error under the test settings, a 500).
+    Anything that is neither is refused (IncorrectLookupParameters: Django answers with
+    the unfiltered list and ``?e=1``, never a 500).
+    """
+    text = str(value).strip()
+    try:
+        parsed = parse_datetime(text)
+        if parsed is None:
+            day = parse_date(text)
+            if day is None:
+                raise IncorrectLookupParameters(f"Not a date: {text[:40]!r}")
+            parsed = dt.datetime.combine(day, dt.time())
+    except ValueError as exc:  # well-formed but impossible (2026-02-31)
+        raise IncorrectLookupParameters(str(exc)) from exc
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed.isoformat()
+
+
+def _aware_dates(model_admin: Any, entry: Any) -> Any:
+    """A list_filter entry, with Django's date filter replaced by the aware one."""
+    if isinstance(entry, str):
+        try:
+            field = get_fields_from_path(model_admin.model, entry)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return entry
+        if isinstance(field, models.DateField):
+            return (entry, AwareDateFieldListFilter)
+        return entry
+    if (
+        isinstance(entry, tuple | list)
+        and len(entry) == 2
+        and entry[1] is DateFieldListFilter
+    ):
+        return (entry[0], AwareDateFieldListFilter)
+    return entry
+
+
+class AwareDateFieldListFilter(DateFieldListFilter):
+    """DateFieldListFilter that reads hand-typed naive dates in the current time zone."""
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        for key, value in list(self.used_parameters.items()):
+            if key.endswith(("__gte", "__lt")):
+                values = value if isinstance(value, list) else [value]
+                self.used_parameters[key] = [_aware(item) for item in values]
+        return super().queryset(request, queryset)

@@ -10,5 +10,9 @@ class OutcomesConfig(AppConfig):
     def ready(self) -> None:
         # Receivers of the sessions app's domain events (sessions never imports us).
         from outcomes import receivers
+        from outcomes.selectors import export
 
         receivers.connect()
+        # Alerts, questionnaire answers and assignments, the calendar feed's existence:
+        # sections of the patient's data export, which sessions composes.
+        export.register()

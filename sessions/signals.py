@@ -17,3 +17,10 @@ session_changed = Signal()
 # A plan was prescribed or adjusted (schedule, status or items).
 # sender=Plan; keyword arguments: plan, action ("created" | "updated").
 plan_changed = Signal()
+
+# A patient account is about to be erased (``sessions.services.privacy.patient_erase``),
+# before anything is deleted, inside the erasure's transaction. Receivers erase or
+# scrub what their app keeps that names the patient and is not deleted by the cascade
+# from the user row (e.g. an outbox body carrying the id).
+# sender=User; keyword arguments: patient (the User), plan_ids, session_ids (strings).
+patient_erasing = Signal()

@@ -1,3 +1,6 @@
+import json
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -63,3 +66,15 @@ def clinician_client(clinician) -> APIClient:
 @pytest.fixture
 def admin_client_api(admin_user) -> APIClient:
     return client_for(admin_user)
+
+
+def body_bytes(response) -> bytes:
+    """A response's body, read whole whether it was streamed (``me/export/``) or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def body_json(response) -> Any:
+    """A response's JSON body, streamed or not."""
+    return json.loads(body_bytes(response))

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from common.admin import ReadOnlyAdminMixin, user_label
+from users.admin_reads import PatientReadsLogged, log_patient_reads
 from users.models import CareRelationship, PatientAccessLog, User
 
 EMAIL_TAKEN = "A user with this email address already exists."
@@ -80,7 +81,8 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PatientReadsLogged, DjangoUserAdmin):
+    log_resource = "users"
     form = UserChangeForm
     add_form = UserCreationForm
     fieldsets = (
@@ -183,11 +185,19 @@ class UserAdmin(DjangoUserAdmin):
             role = CARE_FIELD_ROLES.get(request.GET.get("field_name", ""))
             if role is not None:
                 queryset = queryset.filter(role=role, is_active=True)
+            if role == User.Role.PATIENT:
+                # The autocomplete shows these patients' names and emails: a read.
+                shown = queryset.values_list("pk", flat=True)[: self.list_per_page]
+                log_patient_reads(request, list(shown), "admin.users.autocomplete")
         return queryset, may_have_duplicates
+
+    def patients_of(self, obj: User) -> list[Any]:
+        return [obj.pk] if obj.is_patient else []
 
 
 @admin.register(CareRelationship)
-class CareRelationshipAdmin(admin.ModelAdmin[CareRelationship]):
+class CareRelationshipAdmin(PatientReadsLogged, admin.ModelAdmin[CareRelationship]):
+    log_resource = "care"
     list_display = ("clinician", "patient", "created_at")
     list_select_related = ("clinician", "patient")
     list_filter = (
@@ -205,6 +215,9 @@ class CareRelationshipAdmin(admin.ModelAdmin[CareRelationship]):
     fields = ("clinician", "patient", "created_at", "updated_at")
     readonly_fields = ("created_at", "updated_at")
     ordering = ("clinician__email", "patient__email")
+
+    def patients_of(self, obj: CareRelationship) -> list[Any]:
+        return [obj.patient_id]
 
 
 @admin.register(PatientAccessLog)

@@ -72,12 +72,14 @@ def user_register_errors(
     password: str | None,
     name: str | None,
     timezone: str | None,
+    check_email_free: bool = True,
 ) -> dict[str, list[ValidationError]]:
     """The rules of ``user_register`` broken by the fields given, by field.
 
     A field given as None could not be read (the caller reports why) and is not
     checked, so a caller can report every broken rule in one answer. Queries only to
-    check that ``email`` is free.
+    check that ``email`` is free (unless ``check_email_free`` is False: the public
+    registration never says whether an email has an account).
     """
     candidate = User(
         email=email_normalize(email) if email is not None else "",
@@ -102,7 +104,8 @@ def user_register_errors(
         except ValidationError as exc:
             errors["password"] = exc.error_list
     if (
-        email is not None
+        check_email_free
+        and email is not None
         and "email" not in errors
         and User.objects.filter(email__iexact=candidate.email).exists()
     ):

@@ -1,4 +1,4 @@
-"""Background work of the users app: invitation emails."""
+"""Background work of the users app: invitation emails, registration notices."""
 
 from __future__ import annotations
 
@@ -54,4 +54,36 @@ def invitation_email_send(*, invitation_id: int, code: str) -> bool:
         settings.DEFAULT_FROM_EMAIL,
         [invitation.email],
     )
+    return True
+
+
+EXISTS_SUBJECT = "Someone tried to create a Rehabit account with your email"
+EXISTS_BODY = (
+    "Someone (perhaps you) tried to create a Rehabit account with this email address, "
+    "which already has one. No new account was made and nothing was changed.\n\n"
+    "If it was you: log in to the app with your email and password instead. If you "
+    "forgot your password, ask your clinic.\n"
+    "If it was not you, you can ignore this message.\n"
+)
+EXISTS_INVITE = (
+    "\nYou were given an invitation code: after logging in, enter it under "
+    "Profile > Invitations.\n"
+)
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def account_exists_email_send(*, email: str, with_invite: bool = False) -> bool:
+    """Tell the owner of ``email`` that a registration was tried with it (the public
+    answer does not say so: users.registration). False if the account is gone."""
+    from users.models import User
+
+    if not User.objects.filter(email__iexact=email, is_active=True).exists():
+        return False
+    body = EXISTS_BODY + (EXISTS_INVITE if with_invite else "")
+    send_mail(EXISTS_SUBJECT, body, settings.DEFAULT_FROM_EMAIL, [email])
     return True

@@ -84,7 +84,7 @@ class AutoSchema(BaseAutoSchema):
         """
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         extra: dict[int, OpenApiResponse] = {}
-        if self.method == "GET":
+        if self._conditional_get():
             extra[304] = NOT_MODIFIED
         auths = self.get_auth()
         if auths:
@@ -115,13 +115,18 @@ class AutoSchema(BaseAutoSchema):
         """
         parameters = list(super().get_override_parameters())
         named = {p.name for p in parameters if isinstance(p, OpenApiParameter)}
-        if self.method == "GET":
+        if self._conditional_get():
             parameters += [p for p in CONDITIONAL_GET_PARAMETERS if p.name not in named]
         if "Retry-After" not in named:
             parameters.append(
                 RETRY_AFTER_THROTTLED if self._is_throttled() else RETRY_AFTER
             )
         return parameters
+
+    def _conditional_get(self) -> bool:
+        """A GET answered in one piece (ConditionalGetMiddleware gives it an ETag and
+        304s); a streamed one (``conditional_get = False`` on the view) has neither."""
+        return self.method == "GET" and getattr(self.view, "conditional_get", True)
 
     def _is_throttled(self) -> bool:
         return bool(getattr(self.view, "throttle_classes", None))

@@ -259,6 +259,10 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DATETIME_FORMAT": "iso-8601",
 }
 
+# Uploads per patient in any 24 hours, then 429 upload_quota_exceeded (docs/sync.md).
+SESSION_UPLOAD_DAILY_MAX_SESSIONS = env.int("SESSION_UPLOAD_DAILY_MAX_SESSIONS", 50)
+SESSION_UPLOAD_DAILY_MAX_SETS = env.int("SESSION_UPLOAD_DAILY_MAX_SETS", 5000)
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(
         minutes=env.int("JWT_ACCESS_MINUTES", default=5)

@@ -17,11 +17,12 @@ from integrations.webhooks.events import (
     questionnaire_response_data,
     session_data,
 )
-from integrations.webhooks.services import event_publish
+from integrations.webhooks.services import event_publish, messages_about_erase
 from outcomes.models import Alert, QuestionnaireResponse
 from outcomes.signals import alert_created, questionnaire_response_created
 from sessions.models import Plan, Session
-from sessions.signals import plan_changed, session_changed
+from sessions.signals import patient_erasing, plan_changed, session_changed
+from users.models import User
 
 
 def on_session_changed(sender: Any, *, session: Session, action: str, **_: Any) -> None:
@@ -54,6 +55,10 @@ def on_questionnaire_response_created(
     )
 
 
+def on_patient_erasing(sender: Any, *, patient: User, **_: Any) -> None:
+    messages_about_erase(patient_id=patient.pk)
+
+
 def connect() -> None:
     uid = "integrations.webhooks"
     session_changed.connect(on_session_changed, dispatch_uid=uid)
@@ -62,3 +67,4 @@ def connect() -> None:
     questionnaire_response_created.connect(
         on_questionnaire_response_created, dispatch_uid=uid
     )
+    patient_erasing.connect(on_patient_erasing, dispatch_uid=uid)

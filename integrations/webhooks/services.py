@@ -199,6 +199,16 @@ def event_publish(
     return messages
 
 
+def messages_about_erase(*, patient_id: Any) -> int:
+    """Delete the outbox messages (and their attempts) about an erased patient.
+
+    Their bodies carry the patient's id and data; pending ones are never delivered
+    (the receiver is not told about data that no longer exists). Returns how many.
+    """
+    deleted, _ = WebhookMessage.objects.filter(body__contains=str(patient_id)).delete()
+    return deleted
+
+
 def _enqueue(message_id: UUID | str, countdown: float | None = None) -> None:
     """Hand a message to the workers; on a broker failure the sweep does it later."""
     from integrations.tasks import webhook_deliver

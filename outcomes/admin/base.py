@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -52,6 +53,19 @@ class PatientScopedAdmin(admin.ModelAdmin[Any]):
 
     def rows_loaded(self, request: HttpRequest, rows: Sequence[Any]) -> None:
         self.record_read(request, [row.patient_id for row in rows], "list")
+
+    def history_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # The history page names the patient and what changed: a read of their data.
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200:
+            obj = self.get_object(request, unquote(object_id))
+            self.record_read(request, [obj.patient_id], "history")
+        return response
 
     def render_change_form(
         self,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -16,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from common.admin import EMPTY, staff_user, user_label
+from common.admin import EMPTY, HistoryAdmin, staff_user, user_label
 from users.selectors import patient_list
 from users.services import access_log_record_many
 
@@ -115,6 +116,20 @@ class PatientDataAdmin(admin.ModelAdmin[Any]):
         self.record_read(
             request, [getattr(row, self.patient_attr) for row in rows], "list"
         )
+
+    def history_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # The history page names the patient and what changed: a read of their data.
+        # (simple-history pages, HistoryAdmin, log through their history_opened hook.)
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200 and not isinstance(self, HistoryAdmin):
+            obj = self.get_object(request, unquote(object_id))
+            self.record_read(request, [getattr(obj, self.patient_attr)], "history")
+        return response
 
     def render_change_form(self, *args: Any, **kwargs: Any) -> HttpResponse:
         # Django passes (request, context) and then keywords only: add, change, obj...

@@ -8,7 +8,11 @@ from contextlib import contextmanager
 from rest_framework import exceptions
 
 from sessions.models import Session
-from sessions.services.logs import SessionConflict, SessionPreconditionFailed
+from sessions.services.logs import (
+    SessionConflict,
+    SessionPreconditionFailed,
+    SessionQuotaExceeded,
+)
 
 
 class SessionConflictError(exceptions.APIException):
@@ -32,13 +36,24 @@ class PreconditionRequiredError(exceptions.APIException):
     default_code = "precondition_required"
 
 
+class UploadQuotaExceededError(exceptions.Throttled):
+    """429 with its own code: this account's 24-hour upload limits, not a rate limit."""
+
+    default_detail = "You uploaded as much as one account may in 24 hours."
+    default_code = "upload_quota_exceeded"
+
+
 @contextmanager
 def session_errors() -> Iterator[None]:
-    """Map the session services' domain errors to their HTTP problems (409, 412, 404)."""
+    """Map the session services' domain errors to their HTTP problems (409, 412, 404, 429)."""
     try:
         yield
     except SessionConflict as exc:
         raise SessionConflictError(detail=exc.message, code=exc.code) from exc
+    except SessionQuotaExceeded as exc:
+        raise UploadQuotaExceededError(
+            wait=exc.retry_after, detail=str(exc), code="upload_quota_exceeded"
+        ) from exc
     except SessionPreconditionFailed as exc:
         raise PreconditionFailedError(detail=str(exc)) from exc
     except Session.DoesNotExist as exc:  # deleted while this request waited for it

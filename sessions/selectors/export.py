@@ -1,24 +1,40 @@
-"""A patient's copy of their data (right of access): composed above users and sessions."""
+"""A patient's copy of their data (right of access), read in pieces so it can stream.
+
+Composed above ``users`` and ``sessions``: the account's own sections come from
+``users.selectors``, the plans and session logs from this app. Apps above this one
+(``outcomes``) hold patient data too but may not be imported here: they contribute
+their sections to a registry (``export_section_register``, called from their
+``AppConfig.ready``), which the export writer (``sessions/api/export.py``) appends
+after the built-in sections. docs/architecture.md, docs/auth.md.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db.models import Prefetch
-from django.utils.timezone import now
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from django.db.models import Prefetch, Q, QuerySet
 
 from common.models import DOSAGE_FIELDS
-from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
-from users.models import CareRelationship, PatientAccessLog, User
-from users.selectors import (
-    access_log_about,
-    active_refresh_tokens_of,
-    care_team_of,
-    login_records_of,
-)
+from sessions.models import Plan, PlanItem, Session
+from sessions.selectors.logs import _iso, sessions_represent
+from users.models import User
+
+__all__ = [
+    "EXPORT_CHUNK",
+    "ExportReader",
+    "export_datetime",
+    "export_plan_history",
+    "export_plan_item_history",
+    "export_plans",
+    "export_section_register",
+    "export_sections",
+    "export_sessions",
+]
+
+# Sessions read per page (each page: one query for the sessions, two for their
+# exercises and sets); memory stays bounded by one page whatever the account holds.
+EXPORT_CHUNK = 50
 
 HISTORY_FIELDS = ("history_date", "history_type", "history_change_reason")
 PLAN_HISTORY_FIELDS = (
@@ -43,30 +59,37 @@ PLAN_ITEM_HISTORY_FIELDS = (
     "note",
 )
 
-
-@dataclass
-class PatientExport:
-    """Everything stored about one patient, loaded with a fixed number of queries."""
-
-    user: User
-    exported_at: dt.datetime
-    care_team: list[CareRelationship] = field(default_factory=list)
-    plans: list[Plan] = field(default_factory=list)
-    sessions: list[Session] = field(default_factory=list)
-    access_log: list[PatientAccessLog] = field(default_factory=list)
-    plan_history: list[dict[str, Any]] = field(default_factory=list)
-    plan_item_history: list[dict[str, Any]] = field(default_factory=list)
-    login_records: list[dict[str, Any]] = field(default_factory=list)
-    devices: list[OutstandingToken] = field(default_factory=list)
+# A section reader: the patient -> a JSON-ready value. An iterable (not a dict) is
+# written as a JSON array item by item, so it may be a generator over pages; a dict
+# or None is written as one value.
+ExportReader = Callable[[User], Any]
+_SECTIONS: dict[str, ExportReader] = {}
 
 
-def patient_export(*, user: User) -> PatientExport:
-    """Load all of ``user``'s data for a copy (read only; a fixed number of queries).
+def export_section_register(key: str, reader: ExportReader) -> None:
+    """Add a top-level section to every export (apps above sessions, in ``ready``).
 
-    Includes session tombstones (a deleted session keeps its id and times) and every
-    access-log entry about the user (who read what, when).
+    ``key`` must be new: registering a key twice (or a built-in one) is a programming
+    error, raised at start-up.
     """
-    plans_query = (
+    if key in _SECTIONS:
+        raise ValueError(f"Export section {key!r} is already registered.")
+    _SECTIONS[key] = reader
+
+
+def export_sections() -> list[tuple[str, ExportReader]]:
+    """The contributed sections, in registration order."""
+    return list(_SECTIONS.items())
+
+
+def export_datetime(value: Any) -> str | None:
+    """A datetime as the API and the export write it (ISO 8601, UTC with "Z")."""
+    return _iso(value)
+
+
+def export_plans(*, user: User) -> QuerySet[Plan]:
+    """``user``'s plans with prescriber, routine and items (three queries)."""
+    return (
         Plan.objects.filter(patient=user)
         .select_related("prescribed_by", "routine")
         .prefetch_related(
@@ -79,37 +102,50 @@ def patient_export(*, user: User) -> PatientExport:
         )
         .order_by("start_date", "created_at")
     )
-    sets = Prefetch("sets", queryset=SessionSet.objects.order_by("order", "id"))
-    exercises = Prefetch(
-        "exercises",
-        queryset=SessionExercise.objects.select_related("exercise")
-        .prefetch_related(sets)
-        .order_by("order", "id"),
+
+
+def export_sessions(
+    *, user: User, chunk: int = EXPORT_CHUNK
+) -> Iterator[dict[str, Any]]:
+    """Every session of ``user``, tombstones included, oldest first, in the one
+    representation (``sessions_represent``), read in keyset pages of ``chunk``.
+
+    Three queries a page. Pages are read one after the other, each in its own
+    statement: a session uploaded while the export streams may or may not appear.
+    """
+    sessions = Session.objects.filter(patient=user).order_by("started_at", "id")
+    after: tuple[Any, Any] | None = None
+    while True:
+        page_query = sessions
+        if after is not None:
+            started, pk = after
+            page_query = sessions.filter(
+                Q(started_at__gt=started) | Q(started_at=started, id__gt=pk)
+            )
+        page = list(page_query[:chunk])
+        if not page:
+            return
+        yield from sessions_represent(page)
+        if len(page) < chunk:
+            return
+        after = (page[-1].started_at, page[-1].pk)
+
+
+def export_plan_history(*, plan_ids: list[Any]) -> QuerySet[Any]:
+    """Every saved version of these plans, oldest first, as rows (one query)."""
+    rows: QuerySet[Any] = (
+        Plan.history.filter(id__in=plan_ids)
+        .order_by("history_date", "history_id")
+        .values(*PLAN_HISTORY_FIELDS)
     )
-    sessions = (
-        Session.objects.filter(patient=user)
-        .prefetch_related(exercises)
-        .order_by("started_at", "id")
+    return rows
+
+
+def export_plan_item_history(*, plan_ids: list[Any]) -> QuerySet[Any]:
+    """Every saved version of these plans' items, oldest first, as rows (one query)."""
+    rows: QuerySet[Any] = (
+        PlanItem.history.filter(plan_id__in=plan_ids)
+        .order_by("history_date", "history_id")
+        .values(*PLAN_ITEM_HISTORY_FIELDS)
     )
-    plans = list(plans_query)
-    plan_ids = [plan.pk for plan in plans]
-    return PatientExport(
-        user=user,
-        exported_at=now(),
-        care_team=list(care_team_of(patient=user)),
-        plans=plans,
-        sessions=list(sessions),
-        access_log=list(access_log_about(patient=user)),
-        plan_history=list(
-            Plan.history.filter(id__in=plan_ids)
-            .order_by("history_date", "history_id")
-            .values(*PLAN_HISTORY_FIELDS)
-        ),
-        plan_item_history=list(
-            PlanItem.history.filter(plan_id__in=plan_ids)
-            .order_by("history_date", "history_id")
-            .values(*PLAN_ITEM_HISTORY_FIELDS)
-        ),
-        login_records=login_records_of(user=user),
-        devices=list(active_refresh_tokens_of(user=user)),
-    )
+    return rows

@@ -34,6 +34,7 @@ from sessions.models import (
     SessionExercise,
     SessionSet,
 )
+from sessions.services.quota import SessionQuotaExceeded, upload_quota_check
 from sessions.services.swaps import (
     PLAN_ITEM_MISMATCH,
     SUBSTITUTION_WITHOUT_PLAN_ITEM,
@@ -47,6 +48,7 @@ __all__ = [
     "PLAN_ITEM_MISMATCH",
     "SessionConflict",
     "SessionPreconditionFailed",
+    "SessionQuotaExceeded",
     "session_delete",
     "session_update",
     "session_upload",
@@ -353,10 +355,12 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
     ``exercises`` with ``sets``). A retry of the same upload (same id, same canonical
     body) returns the stored session with ``created=False`` even if it has been edited
     since. Raises SessionConflict (id taken by another body, another patient or a
-    deleted session) and ValidationError (plan, plan items, exercises).
+    deleted session), SessionQuotaExceeded (past the patient's 24-hour upload limits; a
+    retry of a stored session is still recognised) and ValidationError (plan, plan
+    items, exercises).
 
     Statements (docs/performance.md): the lock that also advances the patient's
-    revision, the id's existence, the plan with its items, the session, its exercises,
+    revision, the id's existence, the 24-hour upload limits (one aggregate), the plan with its items, the session, its exercises,
     their sets; no savepoint of its own around the insert.
     """
     digest = upload_hash(data)
@@ -368,6 +372,7 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         return _replay(existing, patient=patient, digest=digest)
 
     exercises = data.get("exercises", [])
+    upload_quota_check(patient_id=patient.pk, exercises=exercises)
     plan_id, substitutions = _check_references(
         patient_id=patient.pk, plan_id=data.get("plan"), exercises=exercises
     )

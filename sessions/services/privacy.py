@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from sessions.models import Plan, PlanItem, Session
+from sessions.signals import patient_erasing
 from users.models import User
 from users.services import admin_log_scrub, user_erase, user_erase_check
 
@@ -18,7 +19,9 @@ def patient_erase(*, user: User, password: str) -> None:
 
     Deleted: the user, care relationships, plans with items and their edit history,
     session logs (exercises, sets, tombstones), login records (django-axes) and
-    refresh-token records. Kept with nothing that identifies the patient: access-log
+    refresh-token records; and what the apps above keep (``patient_erasing``: alerts,
+    questionnaires and the calendar feed go with the user row, webhook messages about
+    the patient are deleted). Kept with nothing that identifies the patient: access-log
     entries (readers stay accountable) and admin change-log entries (who did what).
     """
     user_erase_check(user=user, password=password)
@@ -29,6 +32,10 @@ def patient_erase(*, user: User, password: str) -> None:
         str(pk)
         for pk in Session.objects.filter(patient=user).values_list("id", flat=True)
     ]
+    # Apps above (outcomes, integrations) erase what they keep about the patient.
+    patient_erasing.send(
+        sender=User, patient=user, plan_ids=plan_ids, session_ids=session_ids
+    )
     # Admin change log: keep who did what, forget who it was about.
     admin_log_scrub(about=[(Plan, plan_ids), (Session, session_ids)])
     # Cascades: sessions (with their exercises and sets), plans (with items) and care

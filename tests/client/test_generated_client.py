@@ -266,6 +266,16 @@ def test_mobile_journey_through_the_generated_client(
         assert isinstance(account, m.Account)
         assert account.role is m.RoleEnum.PATIENT
         assert isinstance(account.id, uuid.UUID)
+        # The same email again answers alike (201, an Account): registration never
+        # says whether an email has an account; the login then tells the owner apart.
+        again = op("auth", "auth_register").sync(
+            client=anon,
+            body=m.RegisterRequest(
+                email=email, password=PASSWORD + "-other", name="Not Ana"
+            ),
+        )
+        assert isinstance(again, m.Account)
+        assert again.id != account.id
 
         tokens = op("auth", "auth_token").sync(
             client=anon, body=m.LoginRequest(email=email, password=PASSWORD)

@@ -141,6 +141,10 @@ def server_env(database_url: str, port: int) -> dict[str, str]:
         API_THROTTLE_AUTH=HIGH_RATE,
         API_THROTTLE_REGISTER=HIGH_RATE,
         AXES_FAILURE_LIMIT="1000000",
+        # The per-account upload limits (429 upload_quota_exceeded) would stop the
+        # patient's run after 50 uploads: raised like the throttles.
+        SESSION_UPLOAD_DAILY_MAX_SESSIONS="1000000",
+        SESSION_UPLOAD_DAILY_MAX_SETS="100000000",
         PORT=str(port),
         PYTHONUNBUFFERED="1",
     )

@@ -24,3 +24,23 @@ def shipped(name: str):
 
     document = next(doc for doc in shipped_documents() if doc["name"] == name)
     return questionnaire_load(document=document)[0]
+
+
+def answered(patient, questionnaire, *, assignment=None, value: int = 4):
+    """A stored answer to a one-item questionnaire (NPRS), through the service."""
+    import uuid
+
+    from django.utils import timezone
+
+    from outcomes.services.proms import questionnaire_response_submit
+
+    return questionnaire_response_submit(
+        patient=patient,
+        data={
+            "id": uuid.uuid4(),
+            "questionnaire": questionnaire.pk,
+            "assignment": assignment.pk if assignment else None,
+            "authored": timezone.now(),
+            "item": [{"linkId": "pain", "answer": [{"valueInteger": value}]}],
+        },
+    )[0]

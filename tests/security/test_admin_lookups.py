@@ -156,3 +156,71 @@ def test_lookup_rule(lookup, allowed):
     paths = {"status", "patient", "created_at"}
 
     assert lookup_is_declared(lookup, paths, date_hierarchy="created_at") is allowed
+
+
+# ---------------------------------------------------------------------------
+# The lookups that are allowed never crash (a 500 is an oracle too)
+# ---------------------------------------------------------------------------
+def allowed_lookup_queries(model_admin: Any) -> list[str]:
+    """Hand-typed values for every lookup a changelist allows: naive dates, garbage."""
+    from common.admin_lookups import declared_filters
+
+    paths, parameters = declared_filters(model_admin, None)
+    queries = []
+    for path in sorted(paths):
+        queries += [
+            f"{path}__gte=2026-01-01",
+            f"{path}__lt=2026-01-01T10:00:00",
+            f"{path}__gte=2026-02-31",
+            f"{path}__lt=not-a-date",
+            f"{path}__exact=not-a-value",
+            f"{path}__in=a,b",
+            f"{path}__isnull=maybe",
+            f"{path}__id__exact=12%00",
+        ]
+    queries += [f"{parameter}=not-a-value" for parameter in sorted(parameters)]
+    hierarchy = getattr(model_admin, "date_hierarchy", None)
+    if hierarchy:
+        queries += [
+            f"{hierarchy}__year=abc",
+            f"{hierarchy}__year=2026&{hierarchy}__month=13",
+            f"{hierarchy}__year=2026&{hierarchy}__month=2&{hierarchy}__day=31",
+        ]
+    return queries
+
+
+@pytest.mark.parametrize(
+    ("model", "model_admin"), ADMINS, ids=[m._meta.label for m, _ in ADMINS]
+)
+def test_allowed_lookups_with_bad_values_never_answer_500(model, model_admin):
+    client = Client(raise_request_exception=False)
+    client.force_login(AdminFactory())
+    url = changelist(model)
+
+    answers = {
+        query: client.get(f"{url}?{query}").status_code
+        for query in allowed_lookup_queries(model_admin)
+    }
+
+    assert {query: code for query, code in answers.items() if code >= 500} == {}
+
+
+def test_a_typed_date_filters_the_access_log(clinician, patient):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from users.models import PatientAccessLog
+    from users.services import access_log_record
+
+    access_log_record(actor=clinician, patient=patient, action="a", path="/a/")
+    PatientAccessLog.objects.update(created_at=timezone.now() - dt.timedelta(days=40))
+    access_log_record(actor=clinician, patient=patient, action="b", path="/b/")
+    client = Client()
+    client.force_login(AdminFactory())
+    since = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
+
+    response = client.get(f"/admin/users/patientaccesslog/?created_at__gte={since}")
+
+    assert response.status_code == 200
+    assert [row.action for row in response.context["cl"].result_list] == ["b"]

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import re
 import uuid
 
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from integrations.models import WebhookEndpoint, WebhookMessage
+from outcomes.models import CalendarFeed, QuestionnaireAssignment
 from tests.conftest import client_for
 from tests.factories import (
     AdminFactory,
@@ -24,6 +28,7 @@ from tests.factories import (
     PlanFactory,
     PlanItemFactory,
 )
+from tests.factories.outcomes import AlertFactory, answered, shipped
 from tests.factories.users import PASSWORD
 from users.models import PatientAccessLog, User
 
@@ -125,12 +130,33 @@ def lived_in_account():
         "/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json"
     ).json()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    # The layers above (added after this walk was written): a webhook endpoint of the
+    # administrator receives the upload's event (its outbox body carries the patient's
+    # id); an alert, a questionnaire assigned, answered, and a calendar feed.
+    WebhookEndpoint.objects.create(
+        url="https://receiver.example.org/hooks",
+        events=["session.created"],
+        owner=admin,
+        secret="whsec_" + "a" * 32,
+    )
     upload = api.post(
         "/api/v1/sessions/",
-        {"id": str(uuid.uuid4()), "started_at": "2026-11-30T08:00:00Z", "notes": NAME},
+        {
+            "id": str(uuid.uuid4()),
+            "started_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+            "notes": NAME,
+        },
         format="json",
     )
     assert upload.status_code == 201, upload.content
+    assert WebhookMessage.objects.filter(body__contains=str(patient.pk)).exists()
+    AlertFactory(patient=patient, message=f"Pain flare for {NAME}")
+    nprs = shipped("nprs")
+    assignment = QuestionnaireAssignment.objects.create(
+        plan=plan, questionnaire=nprs, start_date=timezone.localdate()
+    )
+    answered(patient, nprs, assignment=assignment, value=4)
+    CalendarFeed.objects.create(patient=patient)
     return patient, api, tokens
 
 
@@ -146,6 +172,12 @@ def test_the_walk_finds_a_living_account(lived_in_account):
         "django_admin_log",
     } <= tables
     assert "users_patientaccesslog" in tables
+    assert {
+        "integrations_webhookmessage",
+        "outcomes_alert",
+        "outcomes_questionnaireresponse",
+        "outcomes_calendarfeed",
+    } <= tables
 
 
 def test_after_erasure_no_table_holds_the_email_the_name_or_the_id(lived_in_account):

@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 
 from exercises.models import Exercise
 from sessions.models import Plan, PlanItem, Session, SessionExercise, SessionSet
-from sessions.selectors.export import patient_export
+from sessions.selectors.export import export_sessions
 from sessions.services.privacy import patient_erase
-from tests.conftest import client_for
+from tests.conftest import body_bytes, body_json, client_for
 from tests.factories import (
     CareRelationshipFactory,
     ClinicianFactory,
@@ -89,8 +89,8 @@ def test_export_contains_all_my_data():
     response = client_for(patient).get(EXPORT)
 
     assert response.status_code == 200
-    body = response.json()
-    assert body["format_version"] == 1
+    body = body_json(response)
+    assert body["format_version"] == 2
     assert body["profile"]["id"] == str(patient.id)
     assert body["profile"]["email"] == "ana@example.com"
     assert body["profile"]["timezone"] == "Europe/Lisbon"
@@ -113,13 +113,16 @@ def test_export_contains_all_my_data():
     exported = sessions[str(session.id)]
     assert exported["notes"] == "Session 0"
     assert exported["plan"] == str(plan.id)
-    assert exported["deleted_at"] is None
+    assert exported["deleted"] is False
+    assert "deleted_at" not in exported
     (exercise,) = exported["exercises"]
+    assert exercise["id"] == session.exercises.get().pk
     assert exercise["pain_during"] == 3
     assert [(s["side"], s["reps"]) for s in exercise["sets"]] == [
         ("left", 12),
         ("right", 10),
     ]
+    assert sessions[str(tombstone.id)]["deleted"] is True
     assert sessions[str(tombstone.id)]["deleted_at"] is not None
 
     (entry,) = body["access_log"]
@@ -135,14 +138,14 @@ def test_export_contains_nothing_of_another_patient():
 
     response = client_for(patient).get(EXPORT)
 
-    text = response.content.decode()
+    text = body_bytes(response).decode()
     assert str(other.id) not in text
     assert other.email not in text
     assert "Bea Other" not in text
     assert str(their_plan.id) not in text
     for session in their_sessions:
         assert str(session.id) not in text
-    body = response.json()
+    body = json.loads(text)
     assert len(body["plans"]) == 1
     assert len(body["sessions"]) == 1
     assert len(body["access_log"]) == 1
@@ -155,11 +158,11 @@ def test_export_is_served_as_a_json_attachment(patient_client):
     assert response["Content-Disposition"].startswith(
         'attachment; filename="rehabit-export-'
     )
-    json.loads(response.content)
+    json.loads(body_bytes(response))
 
 
 def test_export_of_a_new_account_is_empty_but_complete(patient_client, patient):
-    body = patient_client.get(EXPORT).json()
+    body = body_json(patient_client.get(EXPORT))
 
     assert body["profile"]["id"] == str(patient.id)
     assert body["care_team"] == []
@@ -175,13 +178,15 @@ def test_export_query_count_does_not_grow_with_data(
     patient, clinician = PatientFactory(), ClinicianFactory()
     patient_with_data(patient, clinician, sessions=sessions)
     client = client_for(patient)
-    # savepoint + release (ATOMIC_REQUESTS in the test transaction), care team with
-    # clinicians, plans (+ prescriber, routine), plan items (+ exercise), sessions,
-    # session exercises (+ exercise), sets, access log (+ reader), plan history, plan
-    # item history, login records (three django-axes tables), logged-in devices.
-    with django_assert_num_queries(15):
-        response = client.get(EXPORT)
-    assert len(response.json()["sessions"]) == sessions
+    # savepoint + release (ATOMIC_REQUESTS in the test transaction: the view returns
+    # before the document streams), care team with clinicians, plans (+ prescriber,
+    # routine), plan items (+ exercise), one page of sessions (up to EXPORT_CHUNK),
+    # its exercises (+ exercise) and sets, access log (+ reader), plan history, plan
+    # item history, login records (three django-axes tables), logged-in devices; the
+    # outcomes sections: alerts, questionnaire responses, assignments, calendar feed.
+    with django_assert_num_queries(19):
+        body = body_json(client.get(EXPORT))
+    assert len(body["sessions"]) == sessions
 
 
 # ---------------------------------------------------------------------------
@@ -381,14 +386,12 @@ def test_patient_erase_deletes_plans_with_their_history(patient, clinician):
     assert not Session.objects.filter(patient_id=patient.pk).exists()
 
 
-def test_patient_export_collects_only_that_patients_data(patient, clinician):
-    patient_with_data(patient, clinician, sessions=2)
+def test_export_sessions_reads_only_that_patients_sessions_in_pages(patient, clinician):
+    _, mine = patient_with_data(patient, clinician, sessions=5)
     patient_with_data(PatientFactory(), clinician)
 
-    export = patient_export(user=patient)
+    # Pages of two: three pages, oldest first, none skipped or repeated.
+    exported = list(export_sessions(user=patient, chunk=2))
 
-    assert export.user == patient
-    assert [link.clinician for link in export.care_team] == [clinician]
-    assert {plan.patient_id for plan in export.plans} == {patient.pk}
-    assert len(export.sessions) == 2
-    assert {session.patient_id for session in export.sessions} == {patient.pk}
+    oldest_first = sorted(mine, key=lambda session: (session.started_at, session.pk))
+    assert [row["id"] for row in exported] == [str(s.pk) for s in oldest_first]

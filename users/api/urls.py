@@ -2,7 +2,6 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from users.api.views import (
-    ExportView,
     InvitationRedeemView,
     InvitationViewSet,
     LoginView,
@@ -27,7 +26,6 @@ urlpatterns = [
     path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
     path("me/", MeView.as_view(), name="me"),
     path("me/password/", PasswordChangeView.as_view(), name="me-password"),
-    path("me/export/", ExportView.as_view(), name="me-export"),
     path(
         "me/invitations/redeem/",
         InvitationRedeemView.as_view(),

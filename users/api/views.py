@@ -37,9 +37,7 @@ from rest_framework_simplejwt.views import (
 from config.api.auth import signed_in_user
 from outcomes.selectors.alerts import open_alert_count_subquery
 from sessions.progress import adherence_recent, annotate_recent_activity
-from sessions.selectors.export import patient_export
 from sessions.services.privacy import patient_erase
-from users.api.export_serializers import ExportSerializer
 from users.api.invitation_serializers import (
     InvitationCreatedSerializer,
     InvitationCreateSerializer,
@@ -75,12 +73,12 @@ from users.invitations import (
     invitation_revoke,
 )
 from users.models import Invitation, User
+from users.registration import registration_submit
 from users.selectors import patient_list
 from users.services import (
     access_log_record_many,
     user_change_password,
     user_profile_update,
-    user_register,
     user_register_errors,
 )
 
@@ -101,6 +99,11 @@ class RegisterView(RetryAfterMixin, APIView):
     Self-registration always creates a **patient**: a `role` in the body is ignored.
     Clinician accounts are created by an administrator. Throttled per client address
     (scope `register`).
+
+    The answer does not tell whether the email already has an account: for a taken
+    email nothing is created, the owner is told by email, and the answer is the same
+    `201` (an account with a fresh id and the values sent). Log in next; `401` there
+    means the email has an earlier account with another password.
     """
 
     authentication_classes = ()
@@ -114,14 +117,18 @@ class RegisterView(RetryAfterMixin, APIView):
             # Every invalid field in one answer: the service's rules on what was read.
             values, errors = serializer.field_by_field()
             broken = user_register_errors(
-                **{name: values.get(name) for name in REGISTER_FIELDS}
+                **{name: values.get(name) for name in REGISTER_FIELDS},
+                check_email_free=False,
             )
             if broken:
                 errors.update(as_serializer_error(DjangoValidationError(broken)))
             raise exceptions.ValidationError(errors)
         with invite_code_problems():
-            user = user_register(**serializer.validated_data)
-        return Response(AccountSerializer(user).data, status=status.HTTP_201_CREATED)
+            # Alike whether or not the email has an account (users.registration).
+            registration = registration_submit(**serializer.validated_data)
+        body = AccountSerializer(registration.account).data
+        body["in_care"] = registration.in_care
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 # Failed logins must be recorded even though the response is an error: DRF rolls the
@@ -249,23 +256,6 @@ class PasswordChangeView(RetryAfterMixin, APIView):
         serializer.is_valid(raise_exception=True)
         user_change_password(user=signed_in_user(request), **serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-@me_docs.export_schema
-class ExportView(RetryAfterMixin, APIView):
-    """A copy of all my data as JSON (right of access / portability)."""
-
-    # An expensive read: a few an hour per account (scope `export`).
-    throttle_classes = DEFAULT_AND_SCOPED_THROTTLES
-    throttle_scope = "export"
-
-    def get(self, request: Request) -> Response:
-        export = patient_export(user=signed_in_user(request))
-        response = Response(ExportSerializer(export).data)
-        response["Content-Disposition"] = (
-            f'attachment; filename="rehabit-export-{export.exported_at:%Y-%m-%d}.json"'
-        )
-        return response
 
 
 # ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from drf_spectacular.utils import (
 from config.api.schema import (
     CONDITIONAL_GET_PARAMETERS,
     NOT_MODIFIED,
+    PROBLEM_EXAMPLES,
     problem_example,
     problem_response,
     problem_responses,
@@ -245,6 +246,27 @@ PRECONDITION_428 = problem_response(
         instance=DETAIL_PATH,
     ),
 )
+QUOTA_429 = problem_response(
+    429,
+    "Rate limited (`throttled`), or this account's 24-hour upload limits are reached "
+    "(`upload_quota_exceeded`: `SESSION_UPLOAD_DAILY_MAX_SESSIONS` sessions, default "
+    "50, and `SESSION_UPLOAD_DAILY_MAX_SETS` sets, default 5,000, in any 24 hours; "
+    "deleted sessions count). Nothing was stored: keep the session on the device and "
+    "upload it again after `Retry-After` seconds. A retry of a session already stored "
+    "still answers 200.",
+    PROBLEM_EXAMPLES[429],
+    problem_example(
+        "Upload limits reached",
+        429,
+        "upload_quota_exceeded",
+        (
+            "You uploaded 50 sessions and 1200 sets in the last 24 hours; the limit "
+            "is 50 sessions and 5000 sets. Keep the session on the device and upload "
+            "it again after Retry-After seconds. Expected available in 5400 seconds."
+        ),
+        instance=EXAMPLE_PATH,
+    ),
+)
 FORBIDDEN_403 = problem_response(
     403,
     "The caller is not a patient: clinicians and admins only read sessions (a "
@@ -374,7 +396,10 @@ SESSION_SCHEMA = extend_schema_view(
             "and per-direction sets); "
             "a completed set needs `reps` or `seconds` (both allowed, e.g. 10 reps "
             "in 45 s; an uncompleted set may have neither). Unknown fields are "
-            "ignored. Both responses carry the `ETag`."
+            "ignored. Both responses carry the `ETag`.\n\n"
+            "Limits per account (429 `upload_quota_exceeded`, with `Retry-After`): "
+            "50 sessions and 5,000 sets in any 24 hours by default (settings "
+            "`SESSION_UPLOAD_DAILY_MAX_*`); retries of stored sessions always answer."
         ),
         request=SessionCreateSerializer,
         parameters=[ETAG_HEADER, LOCATION_HEADER],
@@ -385,7 +410,11 @@ SESSION_SCHEMA = extend_schema_view(
                 description="A retry of an upload already stored: the stored session.",
             ),
             **problem_responses(
-                401, 429, s400=VALIDATION_400, s403=FORBIDDEN_403, s409=CONFLICT_409
+                401,
+                s400=VALIDATION_400,
+                s403=FORBIDDEN_403,
+                s409=CONFLICT_409,
+                s429=QUOTA_429,
             ),
         },
         examples=[

@@ -27,7 +27,6 @@ from users.api.serializers import (
 )
 from users.api.throttling import LOCKED_OUT
 from users.invitations import CODE_EXPIRED, CODE_INVALID, CODE_REVOKED, CODE_USED
-from users.services import EMAIL_TAKEN
 
 AUTH = ["auth"]
 
@@ -153,30 +152,25 @@ register_schema = extend_schema_view(
         request=RegisterSerializer,
         responses={
             201: OpenApiResponse(
-                AccountSerializer, description="Account created (a patient)."
+                AccountSerializer,
+                description=(
+                    "Registration accepted: the same answer whether or not the email "
+                    "already has an account (the account's owner is told by email; "
+                    "nothing is created or changed for them). Log in next with "
+                    "`auth/token/`: a `401` there means the email belongs to an earlier "
+                    "account with another password. Read the account id from `me/` "
+                    "after logging in."
+                ),
             ),
             **problem_responses(
                 s400=problem_response(
                     400,
-                    "Invalid fields: email taken or malformed, password too weak, unknown "
-                    "time zone, missing name (`errors` lists each); or a wrong, used, "
+                    "Invalid fields: email malformed, password too weak, unknown time "
+                    "zone, missing name (`errors` lists each; never whether the email "
+                    "has an account); or a wrong, used, "
                     "expired or withdrawn `invite_code` (its own problem `code`; nothing "
                     "is created).",
                     *INVITE_CODE_EXAMPLES,
-                    problem_example(
-                        "Email taken",
-                        400,
-                        "invalid",
-                        EMAIL_TAKEN,
-                        instance="/api/v1/auth/register/",
-                        errors=[
-                            {
-                                "field": "email",
-                                "code": "email_taken",
-                                "message": EMAIL_TAKEN,
-                            }
-                        ],
-                    ),
                     problem_example(
                         "Weak password",
                         400,
