@@ -19,7 +19,7 @@ them from there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -197,7 +197,8 @@ def fields_read(
 
 
 def invalid_body(
-    errors: Mapping[str, Any], rules: Mapping[str, list[DjangoValidationError]]
+    errors: Mapping[str, Any],
+    rules: Mapping[str, Sequence[DjangoValidationError | str]],
 ) -> serializers.ValidationError:
     """The 400 for a body: the serializer's errors, then the service's broken rules (by
     field path) on fields the serializer did not already reject."""

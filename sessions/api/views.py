@@ -53,8 +53,8 @@ from sessions.services.logs import (
     session_upload,
     session_upload_errors,
 )
-from sessions.services.plan_changes import plan_adjust
-from sessions.services.plan_compose import plan_create_by_ids
+from sessions.services.plan_changes import plan_adjust, plan_adjust_errors
+from sessions.services.plan_compose import plan_create_by_ids, plan_create_errors
 from sessions.services.reads import plans_read, progress_read, sessions_read
 
 if TYPE_CHECKING:
@@ -250,7 +250,12 @@ class PlanViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = PlanCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            values, errors, unread = fields_read(serializer)
+            rules = plan_create_errors(
+                prescriber=signed_in_user(request), data=values, unread=unread
+            )
+            raise invalid_body(errors, rules)
         plan = plan_create_by_ids(
             prescriber=signed_in_user(request), **serializer.validated_data
         )
@@ -259,7 +264,12 @@ class PlanViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
         serializer = PlanUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            values, errors, unread = fields_read(serializer)
+            rules = plan_adjust_errors(
+                plan=plan, actor=signed_in_user(request), data=values, unread=unread
+            )
+            raise invalid_body(errors, rules)
         changes = dict(serializer.validated_data)
         plan_adjust(
             plan=plan,

@@ -20,6 +20,7 @@ from sessions.services.log_rules import (
     session_update_errors,
     session_upload_errors,
 )
+from tests.conftest import errors_by_field
 from tests.factories import ExerciseFactory, PatientFactory, PlanFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,14 +30,6 @@ URL = "/api/v1/sessions/"
 
 def iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def errors_by_field(response) -> dict[str, list[tuple[str, str]]]:
-    assert response.status_code == 400, response.content
-    found: dict[str, list[tuple[str, str]]] = {}
-    for error in response.json()["errors"]:
-        found.setdefault(error["field"], []).append((error["code"], error["message"]))
-    return found
 
 
 @pytest.fixture
