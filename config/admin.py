@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 # (section title, models by "app_label.model_name", in display order).
 SECTIONS: list[tuple[str, list[str]]] = [
@@ -78,6 +79,17 @@ class RehabitAdminSite(admin.AdminSite):
     site_header = "Rehabit"
     site_title = "Rehabit"
     index_title = "Patients, plans and the exercise library"
+    # The front page: a clinician's dashboard above the sections (outcomes/admin).
+    index_template = "admin/rehabit/index.html"
+
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
+        # Imported here: the site is built before the apps' models are ready.
+        from outcomes.admin.dashboard import dashboard_context
+
+        context = {**(extra_context or {}), "dashboard": dashboard_context(request)}
+        return super().index(request, context)
 
     def get_app_list(
         self, request: HttpRequest, app_label: str | None = None

@@ -29,6 +29,8 @@ class Thresholds:
     trend_days: int = 14
     trend_min_sessions: int = 4
     trend_slope: float = 1.0
+    too_hard_count: int = 2
+    too_hard_sessions: int = 3
 
     @classmethod
     def from_settings(cls) -> Thresholds:
@@ -101,6 +103,44 @@ def pain_during(
             "exercises": [
                 {"exercise": name, "pain_during": pain} for name, pain in high
             ]
+        },
+    )
+
+
+def too_hard(
+    *,
+    session_id: uuid.UUID,
+    exercise_id: uuid.UUID,
+    exercise_name: str,
+    started_at: dt.datetime,
+    marks: Sequence[bool],
+    limits: Thresholds,
+) -> Finding | None:
+    """Repeated "too hard": the exercise marked too_hard in too_hard_count of the last
+    too_hard_sessions sessions that included it.
+
+    ``marks`` are, newest first, whether each of those sessions marked it too hard, up
+    to the session ``session_id`` (started at ``started_at``). The cause is the exercise
+    and the session that reached the count; the services count only sessions after the
+    last such alert's (``evidence.started_at``), so one run of marks gives one alert.
+    """
+    window = list(marks[: limits.too_hard_sessions])
+    count = sum(window)
+    if count < limits.too_hard_count:
+        return None
+    return Finding(
+        kind=AlertKind.TOO_HARD,
+        key=f"{AlertKind.TOO_HARD}:{exercise_id}:{session_id}",
+        message=(
+            f"{exercise_name} marked too hard in {count} of the last "
+            f"{len(window)} sessions that included it."
+        ),
+        evidence={
+            "exercise": exercise_name,
+            "exercise_id": str(exercise_id),
+            "too_hard": count,
+            "sessions": len(window),
+            "started_at": started_at.isoformat(),
         },
     )
 

@@ -406,7 +406,7 @@ def _add_enum_varnames(node: Any) -> None:
 
 
 def _enum_member_names(values: list[Any]) -> list[str] | None:
-    """``["-name", "name"]`` -> ``["NAME_DESC", "NAME"]``.
+    """``["-name", "name", ""]`` -> ``["NAME_DESC", "NAME", "DEFAULT"]``.
 
     None when no names are needed or possible.
     """
@@ -420,6 +420,8 @@ def _enum_member_names(values: list[Any]) -> list[str] | None:
             names.append(f"{value[1:]}_desc".upper())
         elif value.isidentifier():
             names.append(value.upper())
+        elif value == "":  # a blank choice: "the default" (e.g. a blank ordering)
+            names.append("DEFAULT")
         else:
             return None
     return names if len(set(names)) == len(names) else None

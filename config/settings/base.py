@@ -429,6 +429,10 @@ OUTCOMES_ALERTS = {
     "TREND_DAYS": env.int("ALERT_TREND_DAYS", default=14),
     "TREND_MIN_SESSIONS": env.int("ALERT_TREND_MIN_SESSIONS", default=4),
     "TREND_SLOPE": env.float("ALERT_TREND_SLOPE", default=1.0),
+    # Repeated "too hard": the same exercise marked too_hard in TOO_HARD_COUNT of the
+    # last TOO_HARD_SESSIONS sessions that included it.
+    "TOO_HARD_COUNT": env.int("ALERT_TOO_HARD_COUNT", default=2),
+    "TOO_HARD_SESSIONS": env.int("ALERT_TOO_HARD_SESSIONS", default=3),
 }
 # Local hour (clinician's time zone) from which the day's digest is sent.
 OUTCOMES_DIGEST_HOUR = env.int("ALERT_DIGEST_HOUR", default=7)

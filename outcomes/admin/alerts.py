@@ -17,6 +17,7 @@ from outcomes.services.alerts import (
     alert_acknowledge,
     alert_resolve,
 )
+from sessions.admin.base import PatientListFilter
 from users.models import User
 
 
@@ -31,7 +32,7 @@ class AlertAdmin(PatientScopedAdmin):
         "message",
         "acknowledged_by",
     ]
-    list_filter = ["status", "kind"]
+    list_filter = [PatientListFilter, "status", "kind"]
     search_fields = ["patient__name", "patient__email", "message"]
     list_select_related = ["patient", "acknowledged_by", "resolved_by"]
     date_hierarchy = "created_at"

@@ -184,7 +184,11 @@ ALERT_SETTINGS_SCHEMA = extend_schema_view(
     ),
     patch=extend_schema(
         summary="Change my alert settings",
-        description="Turn the daily digest on or off. Clinicians only (others get 403).",
+        description=(
+            "Turn the daily digest on or off. A partial update: fields left out keep "
+            "their value (an empty body changes nothing). Clinicians only (others get "
+            "403)."
+        ),
         tags=["alerts"],
         request=AlertSettingsSerializer,
         responses={

@@ -125,10 +125,14 @@ class AlertSettingsView(APIView):
         return Response(AlertSettingsSerializer(found).data)
 
     def patch(self, request: Request) -> Response:
-        body = AlertSettingsSerializer(data=request.data)
+        # A partial update: a body without daily_digest changes nothing.
+        body = AlertSettingsSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        found = alert_settings_update(
-            clinician=signed_in_user(request),
-            daily_digest=body.validated_data["daily_digest"],
-        )
+        clinician = signed_in_user(request)
+        if "daily_digest" in body.validated_data:
+            found = alert_settings_update(
+                clinician=clinician, daily_digest=body.validated_data["daily_digest"]
+            )
+        else:
+            found = alert_settings_get(clinician=clinician)
         return Response(AlertSettingsSerializer(found).data)

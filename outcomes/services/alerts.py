@@ -99,12 +99,73 @@ def _trend_points(
     return [(started_at, pain) for started_at, pain in rows if pain is not None]
 
 
+def _too_hard_findings(
+    session: Session, limits: rules.Thresholds
+) -> list[rules.Finding | None]:
+    """The repeated "too hard" rule for each exercise this session marked too hard.
+
+    Counts the last too_hard_sessions live sessions that included the exercise, up to
+    this one and after the session of the exercise's latest too_hard alert: nothing
+    new while that alert is unresolved, and once it is resolved it takes a fresh run of
+    marks to raise the next. A retry or a rerun finds its own alert (one per cause).
+    One query, plus at most two per exercise marked.
+    """
+    marked = dict(
+        SessionExercise.objects.filter(
+            session=session, difficulty=SessionExercise.Difficulty.TOO_HARD
+        ).values_list("exercise_id", "exercise__name")
+    )
+    findings: list[rules.Finding | None] = []
+    for exercise_id, name in marked.items():
+        prefix = f"{AlertKind.TOO_HARD}:{exercise_id}:"
+        latest = (
+            Alert.objects.filter(
+                patient_id=session.patient_id,
+                kind=AlertKind.TOO_HARD,
+                key__startswith=prefix,
+            )
+            .order_by("-evidence__started_at")
+            .values_list("evidence__started_at", "status")
+            .first()
+        )
+        if latest is not None and latest[1] in UNRESOLVED:
+            continue  # the clinician has not dealt with the last one yet
+        last_alerted = latest[0] if latest else None
+        entries = SessionExercise.objects.filter(
+            session__patient_id=session.patient_id,
+            session__deleted_at__isnull=True,
+            session__started_at__lte=session.started_at,
+            exercise_id=exercise_id,
+        )
+        if last_alerted:
+            entries = entries.filter(
+                session__started_at__gt=dt.datetime.fromisoformat(last_alerted)
+            )
+        rows = entries.order_by("-session__started_at", "session_id").values_list(
+            "session_id", "difficulty"
+        )[: limits.too_hard_sessions * 4]
+        marks: dict[uuid.UUID, bool] = {}
+        for session_id, difficulty in rows:
+            too_hard = difficulty == SessionExercise.Difficulty.TOO_HARD
+            marks[session_id] = marks.get(session_id, False) or too_hard
+        finding = rules.too_hard(
+            session_id=session.pk,
+            exercise_id=exercise_id,
+            exercise_name=name,
+            started_at=session.started_at,
+            marks=list(marks.values()),
+            limits=limits,
+        )
+        findings.append(finding)
+    return findings
+
+
 def alerts_session_rules_run(*, session_id: uuid.UUID) -> list[Alert]:
     """Run the upload rules on one stored session; returns the alerts raised (new ones).
 
     Flare and pain during belong to the session; the trend to the two weeks up to it,
     and is not raised by a flare (its own alert says it) nor while an earlier trend
-    alert is unresolved. A deleted or
+    alert is unresolved; "too hard" to each exercise the session marked so. A deleted or
     unknown session raises nothing (the task may run after a delete).
     """
     session = Session.objects.filter(pk=session_id, deleted_at__isnull=True).first()
@@ -139,6 +200,7 @@ def alerts_session_rules_run(*, session_id: uuid.UUID) -> list[Alert]:
         findings.append(
             rules.pain_trend(points=_trend_points(session, limits), limits=limits)
         )
+    findings.extend(_too_hard_findings(session, limits))
     raised = []
     for finding in findings:
         if finding is None:

@@ -224,7 +224,18 @@ def test_the_digest_is_off_until_the_clinician_turns_it_on(clinician):
     assert client.get(SETTINGS_URL).json() == {"daily_digest": True}
 
 
-@pytest.mark.parametrize("body", [{}, {"daily_digest": "yes"}, {"daily_digest": None}])
+def test_alert_settings_patch_is_a_partial_update(clinician):
+    client = client_for(clinician)
+    client.patch(SETTINGS_URL, {"daily_digest": True}, format="json")
+
+    response = client.patch(SETTINGS_URL, {}, format="json")
+
+    assert response.status_code == 200
+    assert response.json() == {"daily_digest": True}
+    assert ClinicianAlertSettings.objects.get(clinician=clinician).daily_digest is True
+
+
+@pytest.mark.parametrize("body", [{"daily_digest": "yes"}, {"daily_digest": None}])
 def test_alert_settings_reject_bad_input(clinician, body):
     response = client_for(clinician).patch(SETTINGS_URL, body, format="json")
 
@@ -271,6 +282,15 @@ def test_patients_show_open_alerts_and_sort_by_them(clinician, patient, care):
     assert [p["name"] for p in by_alerts] == ["Zoe Flare", "Aaron Quiet"]
     blank = client.get(PATIENTS_URL, {"ordering": ""}).json()["results"]
     assert [p["name"] for p in blank] == ["Aaron Quiet", "Zoe Flare"]
+    [ordering] = [
+        parameter
+        for parameter in client.get("/api/schema/?format=json").json()["paths"][
+            "/api/v1/patients/"
+        ]["get"]["parameters"]
+        if parameter["name"] == "ordering"
+    ]
+    assert "" in ordering["schema"]["enum"]  # the schema says blank is allowed
+    assert "minLength" not in ordering["schema"]
     assert client.get(f"{PATIENTS_URL}{patient.pk}/").json()["open_alerts"] == 2
 
 

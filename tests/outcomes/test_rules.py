@@ -154,3 +154,68 @@ def test_thresholds_are_read_from_settings(settings):
     settings.OUTCOMES_ALERTS = {**settings.OUTCOMES_ALERTS, "FLARE_PAIN": 9}
 
     assert rules.Thresholds.from_settings().flare_pain == 9
+
+
+EXERCISE = uuid.UUID("5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d")
+
+
+def too_hard(marks, limits=LIMITS):
+    return rules.too_hard(
+        session_id=SESSION,
+        exercise_id=EXERCISE,
+        exercise_name="Clamshell",
+        started_at=dt.datetime(2026, 11, 30, 7, 30, tzinfo=dt.UTC),
+        marks=marks,
+        limits=limits,
+    )
+
+
+@pytest.mark.parametrize(
+    ("marks", "fires"),
+    [
+        ([True, True], True),  # 2 of the last 2
+        ([True, False, True], True),  # 2 of the last 3
+        ([True, False, False, True], False),  # the 4th is outside the window
+        ([True], False),
+        ([True, False, False], False),
+        ([], False),
+    ],
+)
+def test_too_hard_counts_marks_in_the_last_sessions(marks, fires):
+    assert (too_hard(marks) is not None) is fires
+
+
+def test_too_hard_names_the_exercise_and_keys_by_exercise_and_session():
+    finding = too_hard([True, False, True])
+
+    assert finding.kind == "too_hard"
+    assert finding.key == f"too_hard:{EXERCISE}:{SESSION}"
+    assert finding.message == (
+        "Clamshell marked too hard in 2 of the last 3 sessions that included it."
+    )
+    assert finding.evidence == {
+        "exercise": "Clamshell",
+        "exercise_id": str(EXERCISE),
+        "too_hard": 2,
+        "sessions": 3,
+        "started_at": "2026-11-30T07:30:00+00:00",
+    }
+
+
+def test_too_hard_thresholds_come_from_the_limits():
+    strict = rules.Thresholds(too_hard_count=3, too_hard_sessions=5)
+
+    assert too_hard([True, True, False, False], strict) is None
+    assert too_hard([True, True, False, False, True], strict) is not None
+
+
+def test_too_hard_thresholds_are_read_from_settings(settings):
+    settings.OUTCOMES_ALERTS = {
+        **settings.OUTCOMES_ALERTS,
+        "TOO_HARD_COUNT": 4,
+        "TOO_HARD_SESSIONS": 6,
+    }
+
+    limits = rules.Thresholds.from_settings()
+
+    assert (limits.too_hard_count, limits.too_hard_sessions) == (4, 6)

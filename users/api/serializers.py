@@ -289,6 +289,7 @@ class PatientQuerySerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(
         choices=PATIENT_ORDERINGS,
         required=False,
+        allow_blank=True,  # blank means the default order, as on the other lists
         help_text="Sort key (`-` for descending): `-open_alerts` puts the patients "
         "with the most unacknowledged alerts first. Default (or blank): name.",
     )
