@@ -79,15 +79,17 @@ def test_admin_log_scrub_empties_the_entries_about_each_object_and_text():
     about_patient = _log_entry(admin, patient)
     about_care = _log_entry(admin, care)
     mentioning = _log_entry(admin, admin, message="Wrote to ana.erased@example.com")
-    unrelated = _log_entry(admin, PatientFactory(), message="Renamed")
+    short_name = _log_entry(admin, admin, message="Called Zed")
+    unrelated = _log_entry(admin, PatientFactory(), message="Relabelled")
 
     count = admin_log_scrub(
         about=[(User, [str(patient.pk)]), (CareRelationship, [str(care.pk)])],
-        mentions=[patient.email, "ab"],  # too short a text matches nothing
+        # Three characters are enough to match; two are too few ("ab" matches nothing).
+        mentions=[patient.email, "Zed", "ab", ""],
     )
 
-    assert count == 3
-    for entry in (about_patient, about_care, mentioning):
+    assert count == 4
+    for entry in (about_patient, about_care, mentioning, short_name):
         entry.refresh_from_db()
         assert (entry.object_id, entry.object_repr, entry.change_message) == (
             None,
@@ -97,7 +99,7 @@ def test_admin_log_scrub_empties_the_entries_about_each_object_and_text():
         assert entry.user == admin
         assert entry.action_flag == CHANGE
     unrelated.refresh_from_db()
-    assert unrelated.change_message == "Renamed"
+    assert unrelated.change_message == "Relabelled"
 
 
 def test_revoking_counts_only_the_live_tokens_not_yet_revoked(patient):
