@@ -9,6 +9,8 @@
   posts ``email``, the admin's form posts ``username``: both are normalised the same way,
   so both count against the same account.
 - ``secret_key_check``: production refuses a short or placeholder ``DJANGO_SECRET_KEY``.
+- ``fernet_keys_check``: every environment refuses a ``WEBHOOK_SECRET_KEYS`` entry that
+  is not a Fernet key (the webhook secrets would not decrypt).
 
 The settings import this module: it must not import anything that reads the settings.
 """
@@ -97,3 +99,24 @@ def secret_key_check(key: str) -> str:
             "print(secrets.token_urlsafe(50))'"
         )
     return key
+
+
+WEBHOOK_KEY_HELP = (
+    "Generate one with: python -c 'from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())'"
+)
+
+
+def fernet_keys_check(keys: list[str]) -> list[str]:
+    """Return ``keys`` if each is a Fernet key (32 url-safe base64 bytes)."""
+    from cryptography.fernet import Fernet
+
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"WEBHOOK_SECRET_KEYS: key {number} is not a Fernet key (32 url-safe "
+                f"base64-encoded bytes). {WEBHOOK_KEY_HELP}"
+            ) from None
+    return keys

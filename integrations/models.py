@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from common.models import TimeStamped
+from integrations.webhooks.crypto import secret_decrypt, secret_encrypt
 from integrations.webhooks.events import EVENT_TYPES
 
 __all__ = ["WebhookAttempt", "WebhookEndpoint", "WebhookMessage"]
@@ -22,7 +23,9 @@ class WebhookEndpoint(TimeStamped):
 
     Events go to an endpoint only about patients its ``owner`` may see (an administrator:
     every patient; a clinician: the patients in their care). The secret signs every
-    delivery; it is shown once, when created or rotated.
+    delivery; it is shown once, when created or rotated, and stored encrypted
+    (``encrypted_secret``, a Fernet token: integrations/webhooks/crypto.py); ``secret``
+    reads and writes it in the clear.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -39,7 +42,9 @@ class WebhookEndpoint(TimeStamped):
         related_name="webhook_endpoints",
         help_text="Whose view of the data the events follow; told when it is disabled.",
     )
-    secret = models.CharField(max_length=100, editable=False)
+    encrypted_secret = models.TextField(
+        editable=False, help_text="The signing secret, encrypted (Fernet token)."
+    )
     is_active = models.BooleanField(default=True, db_index=True)
     disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
@@ -50,6 +55,15 @@ class WebhookEndpoint(TimeStamped):
 
     def __str__(self) -> str:
         return self.description or self.url
+
+    @property
+    def secret(self) -> str:
+        """The signing secret in the clear ("" before one is set)."""
+        return secret_decrypt(self.encrypted_secret) if self.encrypted_secret else ""
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.encrypted_secret = secret_encrypt(value) if value else ""
 
     def clean(self) -> None:
         if not isinstance(self.events, list) or not self.events:
@@ -112,6 +126,7 @@ class WebhookAttempt(models.Model):
         NETWORK_ERROR = "network_error", "Network error or timeout"
         REFUSED = "refused", "Refused (address not allowed)"
         INTERRUPTED = "interrupted", "Interrupted (worker stopped)"
+        SECRET_ERROR = "secret_error", "Not sent: the secret's key is missing"
 
     message = models.ForeignKey(
         WebhookMessage, on_delete=models.CASCADE, related_name="attempts"

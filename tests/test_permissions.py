@@ -1728,6 +1728,13 @@ FHIR_CASES = [
     _fhir_read("Observation", "session_b", B_ONLY),
     _fhir_read("Observation", "tombstone_a", row(401, 410, 404, 410, 404, 410)),
     _fhir_read("Observation", "missing", NOBODY),
+    _fhir_read("QuestionnaireResponse", "answers_a", A_ONLY),
+    _fhir_read("QuestionnaireResponse", "answers_b", B_ONLY),
+    _fhir_read("QuestionnaireResponse", "missing", NOBODY),
+    # Alerts are the care team's (as alerts/ in the API): patients never see a Flag.
+    _fhir_read("Flag", "alert_a", row(401, 404, 404, 200, 404, 200)),
+    _fhir_read("Flag", "alert_b", row(401, 404, 404, 404, 404, 200)),
+    _fhir_read("Flag", "missing", NOBODY),
     FhirCase(
         f"{FHIR}/Patient",
         authenticated(200),
@@ -1772,6 +1779,23 @@ FHIR_CASES = [
         authenticated(200),
         target="patient_b",
         listed=row(None, set(), {"session_b"}, set(), set(), {"session_b"}),
+    ),
+    FhirCase(
+        f"{FHIR}/QuestionnaireResponse",
+        authenticated(200),
+        listed=row(
+            None,
+            {"answers_a"},
+            {"answers_b"},
+            {"answers_a"},
+            set(),
+            {"answers_a", "answers_b"},
+        ),
+    ),
+    FhirCase(
+        f"{FHIR}/Flag",
+        authenticated(200),
+        listed=row(None, set(), set(), {"alert_a"}, set(), {"alert_a", "alert_b"}),
     ),
     FhirCase(
         f"{FHIR}/Practitioner",

@@ -8,6 +8,7 @@ import django_stubs_ext
 
 from config.env import BASE_DIR, env
 from config.logs import build_logging, configure_structlog
+from config.security import fernet_keys_check
 from config.version import service_version
 
 # Generic Django classes (ModelAdmin[Exercise], ModelForm[Plan]...) subscriptable at
@@ -19,6 +20,7 @@ django_stubs_ext.monkeypatch()
 # ---------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 DJANGO_APPS = [
@@ -486,6 +488,8 @@ WEBHOOK_COUNTDOWN_MAX_SECONDS = env.float(
     "WEBHOOK_COUNTDOWN_MAX_SECONDS", default=300.0
 )
 WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60.0)
+# Webhook secrets at rest: Fernet keys or, if none, SECRET_KEY's (docs/deployment.md, 8).
+WEBHOOK_SECRET_KEYS = fernet_keys_check(env.list("WEBHOOK_SECRET_KEYS", default=[]))
 # FHIR reads (integrations/fhir): their own rate per user, besides the API's.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["fhir"] = env(
     "API_THROTTLE_FHIR", default="300/min"

@@ -7,14 +7,13 @@ request are fixed whatever the page size (tests/integrations/test_fhir_queries.p
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import CharField, QuerySet, Value
 
 from integrations.fhir import mapping
+from integrations.fhir.outcomes import FLAG, QUESTIONNAIRE_RESPONSE
 from integrations.fhir.search import Search
 from integrations.fhir.selectors import (
     fhir_patients,
@@ -24,55 +23,20 @@ from integrations.fhir.selectors import (
     fhir_sessions,
     with_exercises_done,
 )
+from integrations.fhir.types import (
+    PATIENT_PARAM,
+    UPDATED_PARAM,
+    Found,
+    Gone,
+    Page,
+    ResourceType,
+)
+from integrations.fhir.types import uuid_or_none as _uuid
+from integrations.fhir.types import window as _window
 from sessions.models import Session
 from users.models import User
 
-
-class Gone(Exception):
-    """The resource existed and was deleted (a session's tombstone): 410."""
-
-
-@dataclass(frozen=True)
-class Found:
-    resource: dict[str, Any]
-    patient_id: Any  # None: not a patient's data
-
-
-@dataclass(frozen=True)
-class Page:
-    resources: list[dict[str, Any]]
-    total: int
-    patient_ids: list[Any]
-
-
-@dataclass(frozen=True)
-class ResourceType:
-    name: str
-    read: Callable[[User, str], Found | None]
-    search: Callable[[User, Search], Page]
-    # name -> (FHIR search parameter type, documentation)
-    params: dict[str, tuple[str, str]]
-    logged: bool = True  # reads go to the access log
-
-
-PATIENT_PARAM = {
-    "patient": ("reference", "The patient (id or Patient/id) whose resources to find."),
-}
-UPDATED_PARAM = {
-    "_lastUpdated": ("date", "When it last changed: ge, gt, le, lt, eq + date(Time)."),
-}
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
-def _window(queryset: QuerySet[Any], search: Search) -> tuple[list[Any], int]:
-    rows = list(queryset[search.offset : search.offset + search.count])
-    return rows, queryset.count()
+__all__ = ["RESOURCE_TYPES", "Found", "Gone", "Page", "ResourceType"]
 
 
 # -- Patient, Practitioner ----------------------------------------------------
@@ -259,5 +223,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             _observation_search,
             PATIENT_PARAM | UPDATED_PARAM | CODE_PARAM,
         ),
+        QUESTIONNAIRE_RESPONSE,
+        FLAG,
     )
 }

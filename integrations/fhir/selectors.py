@@ -1,14 +1,19 @@
 """What the caller may read through FHIR, with the same rules as the REST API.
 
-A patient reads themself, their plans and sessions, and the clinicians who care for
-them or prescribed their plans; a clinician reads the patients in their care (and
+A patient reads themself, their plans, sessions and answers, and the clinicians who care
+for them or prescribed their plans (not their alerts: those are the care team's, as in
+the REST API); a clinician reads the patients in their care (and
 themself); an administrator reads every patient. Anything else does not exist.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce, Greatest
 
+from outcomes.models import Alert, QuestionnaireResponse
+from outcomes.selectors.alerts import alert_visible
+from outcomes.selectors.proms import response_visible
 from sessions.models import Plan, PlanItem, Session, SessionExercise
 from sessions.selectors.plans import plan_visible
 from users.models import User
@@ -60,5 +65,26 @@ def with_exercises_done(queryset: QuerySet[Session]) -> QuerySet[Session]:
     return queryset.annotate(
         exercises_done=Count(
             "exercises", filter=Q(exercises__status=SessionExercise.Status.DONE)
+        )
+    )
+
+
+def fhir_questionnaire_responses(*, user: User) -> QuerySet[QuestionnaireResponse]:
+    """Answers ``user`` may read (outcomes' rule), questionnaire and assignment joined."""
+    return response_visible(user=user).select_related("questionnaire", "assignment")
+
+
+def fhir_alerts(*, user: User) -> QuerySet[Alert]:
+    """Alerts ``user`` may read (outcomes' rule: the care team's), with ``last_updated``.
+
+    An alert has no update time of its own: it changes when raised, acknowledged or
+    resolved, so ``last_updated`` is the latest of the three (for ``_lastUpdated``).
+    """
+    created = F("created_at")
+    return alert_visible(user=user).annotate(
+        last_updated=Greatest(
+            created,
+            Coalesce("acknowledged_at", created),
+            Coalesce("resolved_at", created),
         )
     )

@@ -14,6 +14,7 @@ from django.conf import settings
 if TYPE_CHECKING:
     import datetime as dt
 
+    from outcomes.models import Alert, QuestionnaireResponse
     from sessions.models import Plan, Session
 
 SESSION_CREATED = "session.created"
@@ -21,6 +22,8 @@ SESSION_UPDATED = "session.updated"
 SESSION_DELETED = "session.deleted"
 PLAN_CREATED = "plan.created"
 PLAN_UPDATED = "plan.updated"
+ALERT_CREATED = "alert.created"
+QUESTIONNAIRE_RESPONSE_CREATED = "questionnaire_response.created"
 
 EVENT_TYPES: dict[str, str] = {
     SESSION_CREATED: "A patient uploaded a session log.",
@@ -28,12 +31,19 @@ EVENT_TYPES: dict[str, str] = {
     SESSION_DELETED: "A session log was deleted (a tombstone remains).",
     PLAN_CREATED: "A clinician prescribed a plan.",
     PLAN_UPDATED: "A plan's schedule, status or items changed.",
+    ALERT_CREATED: "An alert was raised for the care team.",
+    QUESTIONNAIRE_RESPONSE_CREATED: "A patient answered an outcome measure.",
 }
 
 
 def link(path: str) -> str:
     """An absolute URL on this service (PUBLIC_BASE_URL), for payload links."""
     return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
+
+
+def links(rest_path: str, fhir_path: str) -> dict[str, str]:
+    """A payload's links: the REST resource (``self``) and its FHIR mapping."""
+    return {"self": link(rest_path), "fhir": link(fhir_path)}
 
 
 def envelope(
@@ -54,10 +64,9 @@ def session_data(session: Session) -> dict[str, Any]:
         "patient": str(session.patient_id),
         "plan": str(session.plan_id) if session.plan_id else None,
         "version": session.version,
-        "links": {
-            "self": link(f"/api/v1/sessions/{session.id}/"),
-            "fhir": link(f"/fhir/r4/Observation/{session.id}"),
-        },
+        "links": links(
+            f"/api/v1/sessions/{session.id}/", f"/fhir/r4/Observation/{session.id}"
+        ),
     }
 
 
@@ -66,8 +75,29 @@ def plan_data(plan: Plan) -> dict[str, Any]:
     return {
         "id": str(plan.id),
         "patient": str(plan.patient_id),
-        "links": {
-            "self": link(f"/api/v1/plans/{plan.id}/"),
-            "fhir": link(f"/fhir/r4/CarePlan/{plan.id}"),
-        },
+        "links": links(f"/api/v1/plans/{plan.id}/", f"/fhir/r4/CarePlan/{plan.id}"),
+    }
+
+
+def alert_data(alert: Alert) -> dict[str, Any]:
+    """Ids and links of an alert (its kind and message stay behind the API)."""
+    return {
+        "id": str(alert.id),
+        "patient": str(alert.patient_id),
+        "session": str(alert.session_id) if alert.session_id else None,
+        "plan": str(alert.plan_id) if alert.plan_id else None,
+        "links": links(f"/api/v1/alerts/{alert.id}/", f"/fhir/r4/Flag/{alert.id}"),
+    }
+
+
+def questionnaire_response_data(response: QuestionnaireResponse) -> dict[str, Any]:
+    """Ids and links of a patient's answers (the answers and score stay behind the API)."""
+    return {
+        "id": str(response.id),
+        "patient": str(response.patient_id),
+        "questionnaire": str(response.questionnaire_id),
+        "links": links(
+            f"/api/v1/questionnaire-responses/{response.id}/",
+            f"/fhir/r4/QuestionnaireResponse/{response.id}",
+        ),
     }

@@ -1,11 +1,25 @@
-"""Domain events of the apps below turned into outbox rows (same transaction)."""
+"""Domain events of the apps below turned into outbox rows (same transaction).
+
+Sessions and plans (``sessions.signals``), alerts and answers (``outcomes.signals``):
+each is sent inside the write's transaction, so the outbox row commits or rolls back
+with the change, and a retried upload (which sends nothing) adds no row.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from integrations.webhooks.events import plan_data, session_data
+from integrations.webhooks.events import (
+    ALERT_CREATED,
+    QUESTIONNAIRE_RESPONSE_CREATED,
+    alert_data,
+    plan_data,
+    questionnaire_response_data,
+    session_data,
+)
 from integrations.webhooks.services import event_publish
+from outcomes.models import Alert, QuestionnaireResponse
+from outcomes.signals import alert_created, questionnaire_response_created
 from sessions.models import Plan, Session
 from sessions.signals import plan_changed, session_changed
 
@@ -24,6 +38,27 @@ def on_plan_changed(sender: Any, *, plan: Plan, action: str, **_: Any) -> None:
     )
 
 
+def on_alert_created(sender: Any, *, alert: Alert, **_: Any) -> None:
+    event_publish(
+        event_type=ALERT_CREATED, patient_id=alert.patient_id, data=alert_data(alert)
+    )
+
+
+def on_questionnaire_response_created(
+    sender: Any, *, response: QuestionnaireResponse, **_: Any
+) -> None:
+    event_publish(
+        event_type=QUESTIONNAIRE_RESPONSE_CREATED,
+        patient_id=response.patient_id,
+        data=questionnaire_response_data(response),
+    )
+
+
 def connect() -> None:
-    session_changed.connect(on_session_changed, dispatch_uid="integrations.webhooks")
-    plan_changed.connect(on_plan_changed, dispatch_uid="integrations.webhooks")
+    uid = "integrations.webhooks"
+    session_changed.connect(on_session_changed, dispatch_uid=uid)
+    plan_changed.connect(on_plan_changed, dispatch_uid=uid)
+    alert_created.connect(on_alert_created, dispatch_uid=uid)
+    questionnaire_response_created.connect(
+        on_questionnaire_response_created, dispatch_uid=uid
+    )

@@ -27,7 +27,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from integrations.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
-from integrations.webhooks import transport
+from integrations.webhooks import crypto, transport
 from integrations.webhooks.events import EVENT_TYPES, envelope
 from users.models import User
 
@@ -59,7 +59,7 @@ def endpoint_validate(*, endpoint: WebhookEndpoint) -> None:
     """Model rules, the URL policy (scheme, credentials) and the owner's role."""
     from django.core.exceptions import ValidationError
 
-    endpoint.full_clean(exclude=["secret"])
+    endpoint.full_clean(exclude=["encrypted_secret"])
     try:
         transport.url_check(endpoint.url)
     except transport.DeliveryRefused as exc:
@@ -91,9 +91,26 @@ def endpoint_save(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
 
 def endpoint_secret_rotate(*, endpoint: WebhookEndpoint) -> str:
     """A new secret for the endpoint (the old one stops signing at once)."""
-    endpoint.secret = webhook_secret_generate()
-    endpoint.save(update_fields=["secret", "updated_at"])
-    return endpoint.secret
+    secret = webhook_secret_generate()
+    endpoint.secret = secret
+    endpoint.save(update_fields=["encrypted_secret", "updated_at"])
+    return secret
+
+
+def endpoint_secrets_reencrypt() -> int:
+    """Encrypt every stored secret under the first key (after a key rotation).
+
+    Raises ``crypto.SecretUnreadable`` (and changes nothing) if a secret cannot be
+    decrypted with the configured keys.
+    """
+    with transaction.atomic():
+        endpoints = list(WebhookEndpoint.objects.select_for_update().order_by("pk"))
+        for endpoint in endpoints:
+            endpoint.encrypted_secret = crypto.secret_reencrypt(
+                endpoint.encrypted_secret
+            )
+        WebhookEndpoint.objects.bulk_update(endpoints, ["encrypted_secret"])
+    return len(endpoints)
 
 
 @transaction.atomic
@@ -292,12 +309,17 @@ def message_deliver(*, message_id: UUID | str) -> WebhookAttempt | None:
     if claim is None:
         return None
     message, attempt = claim
-    headers = sign(
-        secret=message.endpoint.secret,
-        webhook_id=message.webhook_id,
-        at=attempt.started_at,
-        body=message.body,
-    )
+    try:
+        headers = sign(
+            secret=message.endpoint.secret,
+            webhook_id=message.webhook_id,
+            at=attempt.started_at,
+            body=message.body,
+        )
+    except crypto.SecretUnreadable as exc:  # a key dropped too early: retried later
+        attempt.outcome, attempt.error = WebhookAttempt.Outcome.SECRET_ERROR, str(exc)
+        _finish(message, attempt)
+        return attempt
     try:
         answer = transport.post(
             message.endpoint.url, body=message.body.encode(), headers=headers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
+from outcomes.models import Alert, AlertStatus, QuestionnaireResponse
+from outcomes.services.proms import questionnaire_response_submit
 from sessions.models import Plan, PlanItem, Session
 from tests.factories import (
     CareRelationshipFactory,
@@ -21,6 +24,7 @@ from tests.factories import (
     SessionExerciseFactory,
     SessionFactory,
 )
+from tests.factories.outcomes import AlertFactory, shipped
 from users.models import User
 
 FHIR = "/fhir/r4"
@@ -51,6 +55,10 @@ class FhirWorld:
     other_patient: User
     other_plan: Plan
     other_session: Session
+    responses: list[QuestionnaireResponse]
+    alerts: list[Alert]  # open, resolved
+    other_response: QuestionnaireResponse
+    other_alert: Alert
 
 
 def session_for(
@@ -60,6 +68,24 @@ def session_for(
     session = SessionFactory(patient=patient, plan=plan, started_at=started, **kw)
     SessionExerciseFactory(session=session, exercise=item.exercise, plan_item=item)
     return session
+
+
+def answer(
+    patient: User, name: str, value: dict[str, Any], days_ago: int = 1
+) -> QuestionnaireResponse:
+    """A patient's answers to a shipped one-item questionnaire (nprs, groc), as the app."""
+    questionnaire = shipped(name)
+    response, _ = questionnaire_response_submit(
+        patient=patient,
+        data={
+            "id": uuid.uuid4(),
+            "questionnaire": questionnaire.pk,
+            "authored": timezone.now().replace(microsecond=0)
+            - dt.timedelta(days=days_ago),
+            "item": [{"linkId": questionnaire.items[0]["linkId"], "answer": [value]}],
+        },
+    )
+    return response
 
 
 def build_world(sessions: int = 3) -> FhirWorld:
@@ -98,4 +124,19 @@ def build_world(sessions: int = 3) -> FhirWorld:
         other_patient=other,
         other_plan=other_plan,
         other_session=session_for(other, other_plan, other_item, hours_ago=3),
+        responses=[
+            answer(patient, "nprs", {"valueInteger": 4}, days_ago=2),
+            answer(patient, "groc", {"valueCoding": {"code": "3"}}),
+        ],
+        alerts=[
+            AlertFactory(patient=patient, session=logged[0]),
+            AlertFactory(
+                patient=patient,
+                status=AlertStatus.RESOLVED,
+                resolved_at=timezone.now(),
+                resolved_by=clinician,
+            ),
+        ],
+        other_response=answer(other, "nprs", {"valueInteger": 7}),
+        other_alert=AlertFactory(patient=other),
     )

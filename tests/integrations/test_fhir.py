@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from integrations.fhir.capability import capability_statement
+from integrations.fhir.mapping import instant
 from tests.factories import AdminFactory
 from tests.integrations.fhir_world import FHIR, FHIR_JSON, bearer, validate
 from users.models import PatientAccessLog
@@ -47,6 +48,8 @@ def test_metadata_lists_exactly_what_is_served(client):
         "CarePlan": paging | {"patient", "_lastUpdated"},
         "ServiceRequest": paging | {"patient", "_lastUpdated"},
         "Observation": paging | {"patient", "_lastUpdated", "code"},
+        "QuestionnaireResponse": paging | {"patient", "_lastUpdated"},
+        "Flag": paging | {"patient", "_lastUpdated"},
     }
     for resource in statement["rest"][0]["resource"]:
         assert {i["code"] for i in resource["interaction"]} == {"read", "search-type"}
@@ -64,6 +67,8 @@ def test_every_resource_read_validates_and_carries_the_rest_ids(fw):
         f"Observation/{session.pk}": "Observation",
         f"Observation/{session.pk}-pain-before": "Observation",
         f"Observation/{session.pk}-pain-after": "Observation",
+        f"QuestionnaireResponse/{fw.responses[0].pk}": "QuestionnaireResponse",
+        f"Flag/{fw.alerts[0].pk}": "Flag",
     }
     for path, kind in reads.items():
         response = get(client, path)
@@ -287,3 +292,112 @@ def test_fhir_reads_are_throttled(fw, settings):
             "DEFAULT_THROTTLE_RATES": rates,
         }
         SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+
+
+SCORE = "https://rehabit.dev/fhir/StructureDefinition/questionnaire-score"
+
+
+def test_a_questionnaire_response_carries_the_canonical_answers_and_score(fw):
+    nprs, groc = fw.responses
+    client = bearer(fw.patient)
+    pain = get(client, f"QuestionnaireResponse/{nprs.pk}").json()
+    change = get(client, f"QuestionnaireResponse/{groc.pk}").json()
+
+    assert pain["questionnaire"] == "urn:rehabit:questionnaire:nprs|1.0.0"
+    assert pain["status"] == "completed"
+    assert (
+        pain["subject"] == pain["author"] == {"reference": f"Patient/{fw.patient.pk}"}
+    )
+    assert pain["authored"] == nprs.authored.isoformat().replace("+00:00", "Z")
+    assert pain["item"][0]["linkId"] == "pain"
+    assert pain["item"][0]["answer"] == [{"valueInteger": 4}]
+    assert pain["item"][0]["text"]  # the question, from the Questionnaire
+    assert pain["extension"] == [{"url": SCORE, "valueDecimal": 4.0}]
+    # A choice is answered with the option's coding (code and display).
+    assert change["item"][0]["answer"] == [
+        {"valueCoding": {"code": "3", "display": "Somewhat better"}}
+    ]
+    assert change["extension"][0]["valueDecimal"] == 3.0
+
+
+def test_an_answer_on_an_assignment_is_based_on_its_care_plan(fw):
+    from outcomes.services.proms import assignment_create
+    from tests.factories.outcomes import shipped
+
+    assignment = assignment_create(
+        by=fw.clinician,
+        plan_id=fw.plan.pk,
+        questionnaire_id=shipped("nprs").pk,
+        every_weeks=None,
+    )
+    fw.responses[0].assignment = assignment
+    fw.responses[0].save(update_fields=["assignment"])
+
+    one = get(bearer(fw.clinician), f"QuestionnaireResponse/{fw.responses[0].pk}")
+    assert validate(one.json())["basedOn"] == [{"reference": f"CarePlan/{fw.plan.pk}"}]
+    other = get(bearer(fw.clinician), f"QuestionnaireResponse/{fw.responses[1].pk}")
+    assert "basedOn" not in other.json()
+
+
+def test_a_flag_is_active_until_its_alert_is_resolved(fw):
+    open_alert, resolved = fw.alerts
+    client = bearer(fw.clinician)
+    active = get(client, f"Flag/{open_alert.pk}").json()
+    inactive = get(client, f"Flag/{resolved.pk}").json()
+
+    assert active["status"] == "active"
+    assert active["code"]["coding"][0]["code"] == "pain_flare"
+    assert active["code"]["text"] == open_alert.message
+    assert active["subject"] == {"reference": f"Patient/{fw.patient.pk}"}
+    assert active["period"] == {"start": instant(open_alert.created_at)}
+    assert active["category"][0]["coding"][0]["code"] == "clinical"
+    assert active["author"] == {"display": "Rehabit alert rules"}
+    assert inactive["status"] == "inactive"
+    assert inactive["period"]["end"] == instant(resolved.resolved_at)
+    assert inactive["meta"]["lastUpdated"] == instant(resolved.resolved_at)
+
+    # Acknowledging keeps it active and moves its last update.
+    from outcomes.services.alerts import alert_acknowledge
+
+    alert_acknowledge(alert=open_alert, by=fw.clinician, note="Seen.")
+    seen = get(client, f"Flag/{open_alert.pk}").json()
+    assert seen["status"] == "active"
+    assert seen["meta"]["lastUpdated"] >= active["meta"]["lastUpdated"]
+
+
+def test_flags_are_the_care_teams_a_patient_finds_none(fw):
+    patient = bearer(fw.patient)
+    outcome(get(patient, f"Flag/{fw.alerts[0].pk}"), 404, "not-found")
+    assert get(patient, "Flag").json()["total"] == 0
+    assert get(patient, "QuestionnaireResponse").json()["total"] == 2
+
+
+@pytest.mark.parametrize("name", ["QuestionnaireResponse", "Flag"])
+def test_outcome_searches_page_and_filter_by_patient_and_last_update(fw, name):
+    admin = bearer(AdminFactory())
+    everyone = get(admin, name).json()
+    assert everyone["total"] == 3  # the world's patient's two, the other patient's one
+    mine = get(admin, name, patient=f"Patient/{fw.patient.pk}", _count=1).json()
+    assert mine["total"] == 2
+    first = mine["entry"][0]["resource"]["id"]
+    second = admin.get(next(x["url"] for x in mine["link"] if x["relation"] == "next"))
+    assert [e["resource"]["id"] for e in validate(second.json())["entry"]] != [first]
+    assert get(admin, name, _lastUpdated="ge2999-01-01").json()["total"] == 0
+    assert get(admin, name, _lastUpdated="le2999-01-01").json()["total"] == 3
+    outcome(get(admin, name, _lastUpdated="yesterday"), 400, "invalid")
+
+
+def test_outcome_reads_by_others_are_in_the_access_log(fw):
+    clinician = bearer(fw.clinician)
+    get(clinician, f"QuestionnaireResponse/{fw.responses[0].pk}")
+    get(clinician, "Flag")
+    get(bearer(fw.patient), "QuestionnaireResponse")  # their own: not logged
+    rows = list(
+        PatientAccessLog.objects.order_by("created_at", "id").values_list(
+            "actor_id", "patient_id", "action"
+        )
+    )
+    assert rows == [
+        (fw.clinician.pk, fw.patient.pk, "fhir.QuestionnaireResponse.read"),
+        (fw.clinician.pk, fw.patient.pk, "fhir.Flag.search"),
+    ]

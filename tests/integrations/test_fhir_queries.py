@@ -9,9 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import PlanItemFactory
+from tests.factories.outcomes import AlertFactory
 from tests.integrations.fhir_world import (
     FHIR,
     FhirWorld,
+    answer,
     bearer,
     build_world,
     session_for,
@@ -25,6 +27,8 @@ def grow(world: FhirWorld, extra: int) -> None:
     for n in range(extra):
         item = PlanItemFactory(plan=world.plan)
         session_for(world.patient, world.plan, item, hours_ago=10 + n)
+        answer(world.patient, "nprs", {"valueInteger": n}, days_ago=3 + n)
+        AlertFactory(patient=world.patient)
 
 
 def queries(client: Any, path: str) -> int:
@@ -43,6 +47,9 @@ SEARCHES = {
     "CarePlan?_count=100": TX + 5,  # user, plans, items (+exercise), count, log
     "ServiceRequest?_count=100": TX + 4,  # user, items (+plan, exercise), count, log
     "Observation?_count=100": TX + 5,  # user, union page, count, sessions, log
+    # user, answers (+questionnaire, assignment), count, log
+    "QuestionnaireResponse?_count=100": TX + 4,
+    "Flag?_count=100": TX + 4,  # user, alerts (last update computed), count, log
 }
 
 
@@ -68,6 +75,9 @@ def test_reads_run_a_fixed_number_of_queries():
         f"ServiceRequest/{world.items[0].pk}": TX + 3,  # user, item (+joins), log
         f"Observation/{session.pk}": TX + 3,  # user, session (+done count), log
         f"Observation/{session.pk}-pain-after": TX + 3,
+        # user, answers (+questionnaire, assignment), log
+        f"QuestionnaireResponse/{world.responses[0].pk}": TX + 3,
+        f"Flag/{world.alerts[0].pk}": TX + 3,  # user, alert, log
     }
     first = {path: queries(client, path) for path in expected}
     grow(world, 5)

@@ -2,9 +2,10 @@
 
 They need PostgreSQL (the worker is another process reading the test database) and run
 only when asked (``make live`` sets REHABIT_LIVE_TESTS=1). The worker uses Redis DB 4
-(LIVE_CELERY_REDIS_URL), flushed before each test; it is started with embedded beat (the
-outbox sweep every second) and short webhook timings, in its own process group so that a
-test can kill it (and its beat) at once with SIGKILL.
+(LIVE_CELERY_REDIS_URL: another database on a shared machine), flushed before each
+test; it is started with embedded beat (the outbox sweep every second) and short
+webhook timings, in its own process group so that a test can kill it (and its beat) at
+once with SIGKILL.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import kombu.pools
 import pytest
 import redis
 
@@ -146,20 +148,30 @@ def _clinicians_group(transactional_db: None) -> None:
     restore_clinicians_group()
 
 
+def publish_to(url: str) -> None:
+    """This process's tasks go to ``url`` from now on, on new connections.
+
+    Every connection is closed and every pool forgotten (kombu's global ones too): a
+    producer from an earlier pool would publish to the old broker, or fail with
+    "Acquire on closed pool" (an enqueue failing quietly, left to the sweep).
+    """
+    kombu.pools.reset()
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def broker() -> Iterator[str]:
     """This process publishes to Redis DB 4 (not eagerly) for the test's duration."""
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
-    celery_app.conf.broker_url = REDIS_URL
     celery_app.conf.task_always_eager = False
-    celery_app._pool = None
+    publish_to(REDIS_URL)
     yield REDIS_URL
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
+    publish_to(celery_app.conf.broker_url)
     client.flushdb()
     client.close()
 

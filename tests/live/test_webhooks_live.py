@@ -5,11 +5,18 @@
   ``webhook-id``) and the message is marked delivered.
 - A worker killed mid-delivery loses nothing: its lease runs out, the sweep (beat, in
   the next worker) hands the message on, and it is delivered.
+- Never sent twice: the same message queued three more times while it is being sent
+  gives one request and one attempt.
+- Redis down for the web process (its broker refuses): the upload succeeds, the outbox
+  row waits, and the worker's sweep delivers it.
+- A pain flare upload: the worker runs the alert rules, and ``alert.created`` is
+  delivered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 import uuid
 from typing import Any
@@ -22,12 +29,16 @@ from standardwebhooks.webhooks import Webhook
 from integrations.models import WebhookAttempt, WebhookMessage
 from integrations.webhooks import services
 from tests.factories import AdminFactory, PlanFactory, PlanItemFactory
-from tests.live.conftest import wait_for
+from tests.live.conftest import REDIS_URL, publish_to, wait_for
 
 EVENTS = ["session.created", "session.updated", "session.deleted", "plan.updated"]
+# A broker nobody answers on (connection refused): Redis down, as the web process sees it.
+UNREACHABLE_BROKER = os.environ.get(
+    "LIVE_UNREACHABLE_BROKER_URL", "redis://127.0.0.1:1/0"
+)
 
 
-def upload(item: Any) -> str:
+def upload(item: Any, pain_before: int = 4, pain_after: int = 2) -> str:
     """POST one session as its patient would (Bearer token); returns its id."""
     client = APIClient()
     client.credentials(
@@ -42,8 +53,8 @@ def upload(item: Any) -> str:
             "plan": str(item.plan_id),
             "started_at": started.isoformat(),
             "ended_at": (started + dt.timedelta(minutes=20)).isoformat(),
-            "pain_before": 4,
-            "pain_after": 2,
+            "pain_before": pain_before,
+            "pain_after": pain_after,
             "exercises": [
                 {
                     "exercise": str(item.exercise_id),
@@ -131,3 +142,61 @@ def test_a_worker_killed_mid_delivery_loses_nothing(worker, receiver):
         WebhookAttempt.Outcome.INTERRUPTED,
         WebhookAttempt.Outcome.SUCCESS,
     ]
+
+
+def test_a_message_queued_again_and_again_is_sent_once(worker, receiver):
+    """Duplicate tasks (a sweep racing a retry, a redelivery) find the message claimed."""
+    from integrations.tasks import webhook_deliver
+
+    receiver.answers = [0]  # the first request hangs: the message stays claimed
+    item, secret = setup(receiver)
+
+    upload(item)
+    wait_for(receiver.arrived.is_set, 20, f"the first request\n{worker.log_tail()}")
+    message = WebhookMessage.objects.get()
+    for _ in range(3):
+        webhook_deliver.apply_async(args=(str(message.pk),))
+    receiver.release.set()
+
+    wait_for(delivered, 20, f"the delivery\n{worker.log_tail()}")
+    time.sleep(2.5)  # the duplicates and two sweeps have run
+    assert len(receiver.requests) == 1
+    Webhook(secret).verify(receiver.requests[0].body, receiver.requests[0].headers)
+    assert message.attempts.count() == 1
+
+
+def test_an_upload_while_redis_is_unreachable_is_delivered_by_the_sweep(
+    worker, receiver, caplog
+):
+    """The web process cannot queue (its broker refuses): the outbox row waits."""
+    item, secret = setup(receiver)
+    publish_to(UNREACHABLE_BROKER)
+    try:
+        upload(item)  # answered 201: the request does not depend on Redis
+    finally:
+        publish_to(REDIS_URL)
+
+    assert "webhook enqueue failed" in caplog.text
+    wait_for(delivered, 20, f"the sweep's delivery\n{worker.log_tail()}")
+    assert len(receiver.requests) == 1
+    Webhook(secret).verify(receiver.requests[0].body, receiver.requests[0].headers)
+
+
+def test_a_pain_flare_upload_raises_an_alert_delivered_as_alert_created(
+    worker, receiver
+):
+    """The worker runs the alert rules, and the alert's event is delivered."""
+    _, secret = services.endpoint_register(
+        url=receiver.url, events=["alert.created"], owner=AdminFactory()
+    )
+    item = PlanItemFactory(plan=PlanFactory())
+
+    session_id = upload(item, pain_before=2, pain_after=8)
+
+    wait_for(delivered, 30, f"the alert's delivery\n{worker.log_tail()}")
+    assert len(receiver.requests) == 1
+    payload = Webhook(secret).verify(
+        receiver.requests[0].body, receiver.requests[0].headers
+    )
+    assert payload["type"] == "alert.created"
+    assert payload["data"]["session"] == session_id
