@@ -46,6 +46,15 @@ def admin_user(db):
     return AdminFactory()
 
 
+def errors_by_field(response) -> dict[str, list[tuple[str, str]]]:
+    """A 400 problem's errors as {field: [(code, message), ...]}."""
+    assert response.status_code == 400, response.content
+    found: dict[str, list[tuple[str, str]]] = {}
+    for error in response.json()["errors"]:
+        found.setdefault(error["field"], []).append((error["code"], error["message"]))
+    return found
+
+
 def client_for(user) -> APIClient:
     """An API client authenticated as ``user`` (force_authenticate: no token round trip)."""
     client = APIClient()

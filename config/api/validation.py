@@ -1,4 +1,4 @@
-"""Request-body validation DRF leaves lenient: JSON types.
+"""Request-body validation DRF leaves lenient: JSON types; every broken field in one answer.
 
 Found by the contract fuzzer (tests/contract, docs/testing.md): the schema promised a
 type and the API accepted something else.
@@ -8,6 +8,9 @@ type and the API accepted something else.
   ``00000000-0000-0000-0000-000000000005``, ``"3"`` passed as an integer and ``1`` or
   ``"yes"`` as a boolean. A body value whose JSON type is not the documented one is now
   a 400 naming the field, before any coercion.
+- ``fields_read`` and ``invalid_body`` (views): when a body is invalid, the fields that
+  could be read are still checked against the service's rules (``<service>_errors``),
+  so one 400 lists the type errors and the rule errors together.
 
 The strict query-parameter pieces (``FilterSet``, ``IsoDateTimeFilter``) are domain code
 and live in ``common/filters.py``; they are re-exported here until every caller imports
@@ -16,12 +19,15 @@ them from there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import relations, serializers
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.fields import SkipField
+from rest_framework.serializers import as_serializer_error
 
 from common.filters import BLANK_PARAMETER, FilterSet, IsoDateTimeFilter
 
@@ -30,6 +36,8 @@ __all__ = [
     "FilterSet",  # re-exported from common.filters
     "IsoDateTimeFilter",  # re-exported from common.filters
     "StrictTypesMixin",
+    "fields_read",
+    "invalid_body",
     "json_type_errors",
     "json_type_name",
 ]
@@ -143,3 +151,61 @@ class StrictTypesMixin:
         if errors:
             raise serializers.ValidationError(errors)
         return super().to_internal_value(data)  # type: ignore[misc]
+
+
+def _has_errors(errors: Mapping[str, Any], name: str) -> bool:
+    return any(key == name or key.startswith(f"{name}.") for key in errors)
+
+
+def fields_read(
+    serializer: serializers.Serializer[Any],
+) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
+    """After a failed ``is_valid()``: each field checked alone, so none hides another.
+
+    DRF reports no field error when the JSON types are wrong (``StrictTypesMixin`` stops
+    first), so every field without a type error is validated here on its own (the field,
+    then the serializer's ``validate_<field>``). Returns ``(values, errors, unread)``:
+    the values that passed, keyed as ``validated_data`` would be (by ``source``); every
+    error, keyed by field name or dotted path; and the ``source`` of each field that
+    could not be read. A service checks its rules on ``values`` and skips those that
+    need an unread field, so one answer lists every broken field.
+    """
+    errors: dict[str, Any] = dict(serializer.errors)
+    values: dict[str, Any] = {}
+    unread: set[str] = set()
+    data = serializer.initial_data
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        source = field.source or name  # bound fields always have one
+        if not isinstance(data, Mapping) or _has_errors(errors, name):
+            unread.add(source)
+            continue
+        try:
+            value = field.run_validation(field.get_value(data))
+            check = getattr(serializer, f"validate_{name}", None)
+            if check is not None:
+                value = check(value)
+        except serializers.ValidationError as exc:
+            errors[name] = exc.detail
+            unread.add(source)
+        except SkipField:
+            continue
+        else:
+            values[source] = value
+    return values, errors, unread
+
+
+def invalid_body(
+    errors: Mapping[str, Any],
+    rules: Mapping[str, Sequence[DjangoValidationError | str]],
+) -> serializers.ValidationError:
+    """The 400 for a body: the serializer's errors, then the service's broken rules (by
+    field path) on fields the serializer did not already reject."""
+    merged = dict(errors)
+    if rules:
+        for key, detail in as_serializer_error(
+            DjangoValidationError(dict(rules))
+        ).items():
+            merged.setdefault(key, detail)
+    return serializers.ValidationError(merged)

@@ -72,8 +72,18 @@ class Transition:
     verb: str  # "Only draft content can be <verb>"
     reason: str  # the edit history's change reason
     label: str  # the change-form button
-    action: str  # the changelist action's description
-    done: str  # "<done>: “A”, “B”." after the admin ran it
+    done: str = ""  # "<done>: “A”, “B”." after the admin ran it (default: ``reason``)
+
+    def __post_init__(self) -> None:
+        if not self.done:
+            object.__setattr__(self, "done", self.reason)
+
+    @property
+    def action(self) -> str:
+        """The changelist action's description: the label's verb, then "selected <plural>"
+        ("Submit for review" -> "Submit selected %(verbose_name_plural)s for review")."""
+        verb, _, rest = self.label.partition(" ")
+        return " ".join(filter(None, (verb, "selected %(verbose_name_plural)s", rest)))
 
 
 def publish_permission(model: type[models.Model]) -> str:
@@ -225,8 +235,6 @@ TRANSITIONS: dict[str, Transition] = {
             verb="submitted for review",
             reason="Submitted for review",
             label="Submit for review",
-            action="Submit selected %(verbose_name_plural)s for review",
-            done="Submitted for review",
         ),
         Transition(
             name="publish",
@@ -237,8 +245,6 @@ TRANSITIONS: dict[str, Transition] = {
             verb="published",
             reason="Published",
             label="Publish",
-            action="Publish selected %(verbose_name_plural)s",
-            done="Published",
         ),
         Transition(
             name="reject",
@@ -249,7 +255,6 @@ TRANSITIONS: dict[str, Transition] = {
             verb="sent back to draft",
             reason="Changes requested",
             label="Send back to draft",
-            action="Send selected %(verbose_name_plural)s back to draft",
             done="Sent back to draft",
         ),
         Transition(
@@ -261,8 +266,6 @@ TRANSITIONS: dict[str, Transition] = {
             verb="archived",
             reason="Archived",
             label="Archive",
-            action="Archive selected %(verbose_name_plural)s",
-            done="Archived",
         ),
         Transition(
             name="restore",
@@ -273,8 +276,6 @@ TRANSITIONS: dict[str, Transition] = {
             verb="restored",
             reason="Restored to draft",
             label="Restore to draft",
-            action="Restore selected %(verbose_name_plural)s to draft",
-            done="Restored to draft",
         ),
     )
 }

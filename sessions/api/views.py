@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from config.api.auth import signed_in_user
 from config.api.schema import SelectorFilterBackend
+from config.api.validation import fields_read, invalid_body
 from outcomes.selectors.proms import measures_progress
 from sessions.api.errors import PreconditionRequiredError, session_errors
 from sessions.api.openapi.logs import SESSION_SCHEMA
@@ -47,9 +48,15 @@ from sessions.selectors.logs import (
     sessions_represent,
 )
 from sessions.selectors.plans import PlanFilterSet, plan_get, plan_list, plans_as_of
-from sessions.services.logs import session_delete, session_update, session_upload
-from sessions.services.plan_changes import plan_adjust
-from sessions.services.plan_compose import plan_create_by_ids
+from sessions.services.logs import (
+    session_delete,
+    session_update,
+    session_update_errors,
+    session_upload,
+    session_upload_errors,
+)
+from sessions.services.plan_changes import plan_adjust, plan_adjust_errors
+from sessions.services.plan_compose import plan_create_by_ids, plan_create_errors
 from sessions.services.reads import plans_read, progress_read, sessions_read
 
 if TYPE_CHECKING:
@@ -138,7 +145,15 @@ class SessionViewSet(viewsets.GenericViewSet[Any]):
 
     def create(self, request: Request) -> Response:
         serializer = SessionCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # Every broken field in one answer: the service's rules on what was read.
+            values, errors, unread = fields_read(serializer)
+            raise invalid_body(
+                errors,
+                session_upload_errors(
+                    patient=signed_in_user(request), data=values, unread=unread
+                ),
+            )
         with session_errors():
             session, created = session_upload(
                 patient=signed_in_user(request), data=serializer.validated_data
@@ -161,7 +176,10 @@ class SessionViewSet(viewsets.GenericViewSet[Any]):
         if if_match is None:
             raise PreconditionRequiredError()
         serializer = SessionUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            values, errors, unread = fields_read(serializer)
+            rules = session_update_errors(session=session, data=values, unread=unread)
+            raise invalid_body(errors, rules)
         with session_errors():
             session_update(
                 session=session, if_match=if_match, data=serializer.validated_data
@@ -243,7 +261,12 @@ class PlanViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = PlanCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            values, errors, unread = fields_read(serializer)
+            rules = plan_create_errors(
+                prescriber=signed_in_user(request), data=values, unread=unread
+            )
+            raise invalid_body(errors, rules)
         plan = plan_create_by_ids(
             prescriber=signed_in_user(request), **serializer.validated_data
         )
@@ -252,7 +275,12 @@ class PlanViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
         serializer = PlanUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            values, errors, unread = fields_read(serializer)
+            rules = plan_adjust_errors(
+                plan=plan, actor=signed_in_user(request), data=values, unread=unread
+            )
+            raise invalid_body(errors, rules)
         changes = dict(serializer.validated_data)
         plan_adjust(
             plan=plan,

@@ -11,13 +11,12 @@ sees revision N+1 committed before revision N.
 Errors: ``SessionConflict`` (an upload that clashes with a stored session: map to 409),
 ``SessionPreconditionFailed`` (a stale ``If-Match``: map to 412),
 ``Session.DoesNotExist`` (the session was deleted meanwhile: map to 404) and Django's
-``ValidationError`` with dotted field paths (``exercises.0.plan_item``: map to 400).
+``ValidationError`` with dotted field paths (``exercises.0.plan_item``: map to 400),
+listing every rule broken (the rules: sessions.services.log_rules).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,33 +24,47 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from common.models import Status
-from exercises.models import Exercise
 from sessions.models import (
     PatientSyncState,
-    Plan,
     Session,
     SessionExercise,
     SessionSet,
 )
-from sessions.services.quota import SessionQuotaExceeded, upload_quota_check
-from sessions.services.swaps import (
-    PLAN_ITEM_MISMATCH,
-    SUBSTITUTION_WITHOUT_PLAN_ITEM,
-    swap_links,
+from sessions.services.log_rules import (
+    ENDED_BEFORE_STARTED,
+    PLAN_CHANGE_ORPHANS,
+    PLAN_ITEM_WITHOUT_PLAN,
+    SET_AMOUNT_REQUIRED,
+    UNKNOWN_EXERCISE,
+    UNKNOWN_PLAN,
+    UNKNOWN_PLAN_ITEM,
+    check_rules,
+    session_update_errors,
+    session_upload_errors,
 )
+from sessions.services.quota import SessionQuotaExceeded, upload_quota_check
+from sessions.services.swaps import PLAN_ITEM_MISMATCH
 from sessions.services.upload_hash import upload_hash
 from sessions.signals import session_changed
 from users.models import User
 
 __all__ = [
+    "ENDED_BEFORE_STARTED",
+    "PLAN_CHANGE_ORPHANS",
     "PLAN_ITEM_MISMATCH",
+    "PLAN_ITEM_WITHOUT_PLAN",
+    "SET_AMOUNT_REQUIRED",
+    "UNKNOWN_EXERCISE",
+    "UNKNOWN_PLAN",
+    "UNKNOWN_PLAN_ITEM",
     "SessionConflict",
     "SessionPreconditionFailed",
     "SessionQuotaExceeded",
     "session_delete",
     "session_update",
+    "session_update_errors",
     "session_upload",
+    "session_upload_errors",
     "upload_hash",
 ]
 
@@ -68,16 +81,6 @@ PRECONDITION_FAILED = (
     "The session changed since you read it. GET it again, re-apply your change "
     "and send the new ETag in If-Match."
 )
-UNKNOWN_PLAN = "Unknown plan."
-UNKNOWN_EXERCISE = "Unknown exercise."
-PLAN_ITEM_WITHOUT_PLAN = "A plan item can only be given when the session has a plan."
-UNKNOWN_PLAN_ITEM = "This item is not part of the session's plan."
-PLAN_CHANGE_ORPHANS = (
-    "The session's exercises refer to another plan or to exercises outside it; "
-    "send `exercises` together with the new plan."
-)
-ENDED_BEFORE_STARTED = "Must not be before started_at."
-SET_AMOUNT_REQUIRED = "A completed set needs reps or seconds (or both)."
 
 # Session fields a PATCH may set, and those a delete empties (the tombstone keeps
 # only its id, started_at and bookkeeping).
@@ -145,96 +148,6 @@ def _store_revision(patient_id: Any, revision: int) -> None:
     PatientSyncState.objects.filter(patient_id=patient_id).update(revision=revision)
 
 
-def _check_references(
-    *,
-    patient_id: Any,
-    plan_id: uuid.UUID | None,
-    exercises: Sequence[Mapping[str, Any]],
-) -> tuple[uuid.UUID | None, list[str]]:
-    """Resolve the plan, check every exercise and plan item; (plan id, substitutions).
-
-    The plan must be the patient's; a plan item must be an item of that plan and name
-    the same exercise or one its exercise links to (a swap, sessions.services.swaps,
-    whose kind is returned per entry: "" when not a swap); an exercise must be
-    published, in the plan or a swap's target (a clinician may prescribe an exercise
-    later archived). Unknown and not-yours get the same message, so nothing leaks.
-    Three queries at most (the plan with its items in one). Returns the plan's id.
-    """
-    errors: dict[str, list[ValidationError]] = {}
-    plan: uuid.UUID | None = None
-    item_exercises: dict[int, uuid.UUID] = {}
-    if plan_id is not None:
-        # The plan and its items in one query: no row, not the patient's plan.
-        rows = list(
-            Plan.objects.filter(pk=plan_id, patient_id=patient_id).values_list(
-                "id", "items__id", "items__exercise_id"
-            )
-        )
-        if not rows:
-            errors["plan"] = [ValidationError(UNKNOWN_PLAN, code="unknown_plan")]
-        else:
-            plan = rows[0][0]
-            item_exercises = {item: exercise for _, item, exercise in rows if item}
-    links = swap_links(
-        (item_exercises[entry["plan_item"]], entry["exercise"])
-        for entry in exercises
-        if entry.get("plan_item") in item_exercises
-    )
-
-    exercise_ids = {entry["exercise"] for entry in exercises}
-    usable = set(item_exercises.values()) | links.targets()
-    if exercise_ids - usable:
-        usable |= set(
-            Exercise.objects.filter(
-                pk__in=exercise_ids - usable, status=Status.PUBLISHED
-            ).values_list("id", flat=True)
-        )
-
-    substitutions: list[str] = []
-    for index, entry in enumerate(exercises):
-        prefix = f"exercises.{index}"
-        substitutions.append("")
-        if entry["exercise"] not in usable:
-            errors[f"{prefix}.exercise"] = [
-                ValidationError(UNKNOWN_EXERCISE, code="unknown_exercise")
-            ]
-        item_id = entry.get("plan_item")
-        given = entry.get("substitution") or ""
-        if item_id is None:
-            if given:
-                errors[f"{prefix}.substitution"] = [
-                    ValidationError(
-                        SUBSTITUTION_WITHOUT_PLAN_ITEM,
-                        code="substitution_without_plan_item",
-                    )
-                ]
-            continue
-        if plan_id is not None and plan is None:
-            continue  # the plan itself is already reported unknown
-        if plan is None:
-            message, code = PLAN_ITEM_WITHOUT_PLAN, "plan_item_without_plan"
-        elif item_id not in item_exercises:
-            message, code = UNKNOWN_PLAN_ITEM, "unknown_plan_item"
-        else:
-            try:
-                substitutions[index] = links.resolve(
-                    item_exercise=item_exercises[item_id],
-                    exercise=entry["exercise"],
-                    given=given,
-                )
-            except ValidationError as exc:
-                field = (
-                    "plan_item" if exc.code == "plan_item_mismatch" else "substitution"
-                )
-                errors[f"{prefix}.{field}"] = [exc]
-            continue
-        errors[f"{prefix}.plan_item"] = [ValidationError(message, code=code)]
-
-    if errors:
-        raise ValidationError(errors)
-    return plan, substitutions
-
-
 def _clean(instance: models.Model, prefix: str, exclude: list[str]) -> None:
     """Field validation without queries (FKs were checked above); errors get the body path."""
     try:
@@ -284,16 +197,7 @@ def _create_children(
                 band=set_spec.get("band") or "",
                 completed=set_spec.get("completed", True),
             )
-            prefix = f"exercises.{index}.sets.{order}."
-            if item.completed and item.reps is None and item.seconds is None:
-                raise ValidationError(
-                    {
-                        f"{prefix}reps": [
-                            ValidationError(SET_AMOUNT_REQUIRED, code="amount_required")
-                        ]
-                    }
-                )
-            _clean(item, prefix, ["session_exercise"])
+            _clean(item, f"exercises.{index}.sets.{order}.", ["session_exercise"])
             sets.append(item)
     SessionSet.objects.bulk_create(sets)
 
@@ -332,18 +236,6 @@ def _check_precondition(session: Session, if_match: Sequence[str]) -> None:
         raise SessionPreconditionFailed(PRECONDITION_FAILED)
 
 
-def _check_times(started_at: dt.datetime, ended_at: dt.datetime | None) -> None:
-    # Re-checked under the lock: the serializer saw the row before a concurrent edit.
-    if ended_at is not None and ended_at < started_at:
-        raise ValidationError(
-            {
-                "ended_at": [
-                    ValidationError(ENDED_BEFORE_STARTED, code="ended_before_started")
-                ]
-            }
-        )
-
-
 # ---------------------------------------------------------------------------
 # Services
 # ---------------------------------------------------------------------------
@@ -360,8 +252,8 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
     items, exercises).
 
     Statements (docs/performance.md): the lock that also advances the patient's
-    revision, the id's existence, the 24-hour upload limits (one aggregate), the plan with its items, the session, its exercises,
-    their sets; no savepoint of its own around the insert.
+    revision, the id's existence, the 24-hour upload limits (one aggregate), the plan with
+    its items, the session, its exercises, their sets; no savepoint of its own around the insert.
     """
     digest = upload_hash(data)
     revision = _lock_patient(patient.pk, advance=True)
@@ -373,9 +265,7 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
 
     exercises = data.get("exercises", [])
     upload_quota_check(patient_id=patient.pk, exercises=exercises)
-    plan_id, substitutions = _check_references(
-        patient_id=patient.pk, plan_id=data.get("plan"), exercises=exercises
-    )
+    plan_id, substitutions = check_rules(patient_id=patient.pk, data=data)
     session = Session(
         id=data["id"],
         patient=patient,
@@ -390,7 +280,6 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         version=1,
         revision=revision,
     )
-    _check_times(session.started_at, session.ended_at)
     _clean(session, "", ["patient", "plan"])
     try:
         session.save(force_insert=True)
@@ -424,34 +313,14 @@ def session_update(
     if not data:
         return current
 
-    plan_id = data.get("plan", current.plan_id)
-    substitutions: list[str] = []
-    if "exercises" in data:
-        current.plan_id, substitutions = _check_references(
-            patient_id=current.patient_id, plan_id=plan_id, exercises=data["exercises"]
-        )
-    elif "plan" in data:
-        # The stored exercises must still fit the new plan (items, swaps, unpublished).
-        stored = list(current.exercises.values("exercise", "plan_item", "substitution"))
-        try:
-            current.plan_id, _ = _check_references(
-                patient_id=current.patient_id, plan_id=plan_id, exercises=stored
-            )
-        except ValidationError as exc:
-            if "plan" in exc.error_dict:
-                raise
-            raise ValidationError(
-                {
-                    "plan": [
-                        ValidationError(PLAN_CHANGE_ORPHANS, code="plan_change_orphans")
-                    ]
-                }
-            ) from exc
-
+    plan_id, substitutions = check_rules(
+        patient_id=current.patient_id, data=data, current=current
+    )
+    if "plan" in data or "exercises" in data:
+        current.plan_id = plan_id
     for field in EDITABLE_FIELDS:
         if field in data and field != "plan":
             setattr(current, field, data[field])
-    _check_times(current.started_at, current.ended_at)
     _clean(current, "", ["patient", "plan"])
     current.version += 1
     current.revision = revision + 1

@@ -18,7 +18,7 @@ Every row written carries who and why in the plan's history (simple-history).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +34,7 @@ from sessions.services.plan_compose import (
 )
 from sessions.services.plans import (
     ADJUSTABLE_ITEM_FIELDS,
+    ADJUSTABLE_PLAN_FIELDS,
     DUPLICATE_ITEM,
     NOT_PLAN_ITEM,
     NOT_PRESCRIBER,
@@ -43,6 +44,7 @@ from sessions.services.plans import (
     _prefixed,
     can_prescribe,
     plan_update,
+    plan_update_errors,
 )
 from sessions.signals import plan_changed
 from users.models import User
@@ -52,6 +54,7 @@ __all__ = [
     "ITEM_NOT_ACTIVE",
     "NOTHING_TO_CHANGE",
     "plan_adjust",
+    "plan_adjust_errors",
     "plan_change_from",
 ]
 
@@ -92,10 +95,9 @@ def plan_change_from(
     if not can_prescribe(user=actor, patient_id=plan.patient_id):
         raise PermissionDenied(NOT_PRESCRIBER)
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    if plan.status == Plan.Status.ENDED:
-        raise ValidationError({"effective_from": [PLAN_ENDED]})
-    if effective_from < plan.start_date:
-        raise ValidationError({"effective_from": [BEFORE_PLAN_START]})
+    errors = _effective_from_errors(plan, effective_from)
+    if errors:
+        raise ValidationError(errors)
     if not (adjust or add or end):
         raise ValidationError({"items": [NOTHING_TO_CHANGE]})
     existing = {item.pk: item for item in plan.items.select_for_update()}
@@ -145,6 +147,15 @@ def plan_change_from(
     )
     plan_changed.send(sender=Plan, plan=plan, action="updated")
     return plan
+
+
+def _effective_from_errors(plan: Plan, effective_from: dt.date) -> dict[str, list[str]]:
+    """Dated changes need a plan that has not ended, from a day not before its start."""
+    if plan.status == Plan.Status.ENDED:
+        return {"effective_from": [PLAN_ENDED]}
+    if effective_from < plan.start_date:
+        return {"effective_from": [BEFORE_PLAN_START]}
+    return {}
 
 
 def _redose(
@@ -242,3 +253,29 @@ def plan_adjust(
             end=end_items,
         )
     return plan
+
+
+def plan_adjust_errors(
+    *, plan: Plan, actor: User, data: Mapping[str, Any], unread: Collection[str] = ()
+) -> dict[str, list[str]]:
+    """The plan-level rules of ``plan_adjust`` broken by ``data`` (the body's fields that
+    could be read; those named in ``unread`` could not, and no rule that needs one is
+    checked), by field: an ended plan changes no more, the schedule after the changes,
+    ``effective_from`` not before the plan's start. None for an ``actor`` who may not
+    change the plan (``plan_adjust`` answers that) and none about items, which are
+    checked when they are written.
+    """
+    if not can_prescribe(user=actor, patient_id=plan.patient_id):
+        return {}
+    changes = {k: v for k, v in data.items() if k in ADJUSTABLE_PLAN_FIELDS}
+    dated = any(data.get(key) for key in ("effective_from", "add_items", "end_items"))
+    errors = plan_update_errors(
+        plan=plan,
+        changes=changes,
+        items=bool(data.get("items")) and not dated,
+        unread=unread,
+    )
+    if dated and "effective_from" not in unread:
+        day = data.get("effective_from") or local_today(tz_name=plan.patient.timezone)
+        errors.update(_effective_from_errors(plan, day))
+    return errors

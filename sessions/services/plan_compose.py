@@ -8,7 +8,7 @@ shared with sessions.services.plan_changes (items added from a date).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,18 +16,22 @@ from django.db import transaction
 from django.db.models import Q
 
 from common.models import Status
-from exercises.models import Exercise, RoutineItem
+from exercises.models import Exercise, Routine, RoutineItem
+from exercises.selectors import routine_visible
 from sessions.models import Plan, PlanItem
 from sessions.services.plans import (
     ADJUSTABLE_ITEM_FIELDS,
     AMOUNT_FIELDS,
     NOT_YOUR_PATIENT,
+    ROUTINE_NOT_PUBLISHED,
     _apply_item_changes,
     _clean_item,
     _plan_create,
     _prefixed,
     _require_care,
-    plan_prescribe_by_ids,
+    plan_prescribe,
+    plan_schedule_errors,
+    routine_prescribable,
 )
 from sessions.signals import plan_changed
 from users.models import User
@@ -44,6 +48,7 @@ __all__ = [
     "item_from_exercise",
     "plan_compose",
     "plan_create_by_ids",
+    "plan_create_errors",
     "usable_exercises",
 ]
 
@@ -179,30 +184,75 @@ def plan_create_by_ids(
     title: str = "",
     **schedule: Any,
 ) -> Plan:
-    """``POST plans/``: from a routine (``plan_prescribe_by_ids``) or item by item.
+    """``POST plans/``: from a routine (``plan_prescribe``) or item by item
+    (``plan_compose``), the patient and the routine named by id.
 
-    Without ``routine_id``, ``items`` name exercises (``plan_compose``) and ``title``
-    is required; an unknown or not-yours patient is NOT_YOUR_PATIENT on ``patient``.
+    Every rule of ``plan_create_errors`` is checked first, and all broken ones are
+    raised together (ValidationError by field).
     """
-    if routine_id is not None:
-        return plan_prescribe_by_ids(
+    data = {"patient_id": patient_id, "routine_id": routine_id, "items": items}
+    patient, routine, errors = _create_checks(
+        prescriber=prescriber, data={**data, "title": title, **schedule}, unread=()
+    )
+    if errors or patient is None:
+        raise ValidationError(errors)
+    if routine is not None:
+        return plan_prescribe(
             prescriber=prescriber,
-            patient_id=patient_id,
-            routine_id=routine_id,
+            patient=patient,
+            routine=routine,
             items=items,
             title=title,
             **schedule,
         )
-    patient = patient_get_for(user=prescriber, patient_id=patient_id)
-    errors: dict[str, list[str]] = {}
-    if patient is None:
-        errors["patient"] = [NOT_YOUR_PATIENT]
-    if not items:
-        errors["routine"] = [PLAN_SOURCE_MISSING]
-    if not title.strip():
-        errors["title"] = [TITLE_REQUIRED]
-    if errors or patient is None:
-        raise ValidationError(errors)
     return plan_compose(
         prescriber=prescriber, patient=patient, title=title, items=items, **schedule
     )
+
+
+def plan_create_errors(
+    *, prescriber: User, data: Mapping[str, Any], unread: Collection[str] = ()
+) -> dict[str, list[str]]:
+    """The rules of ``POST plans/`` (``plan_create_by_ids``) broken by ``data``, by field.
+
+    ``data`` holds the fields that could be read, keyed as the service takes them
+    (``patient_id``, ``routine_id``, ``title``, ``items``, the schedule); those named in
+    ``unread`` could not (the caller reports why) and no rule that needs one is checked.
+    The rules: an id that is unknown, inactive, not a patient or not in ``prescriber``'s
+    care gets NOT_YOUR_PATIENT on ``patient`` (one answer for all: nothing leaks); a
+    routine the prescriber cannot see or may not prescribe, ROUTINE_NOT_PUBLISHED on
+    ``routine``; without a routine, items and a title; the schedule. The items' own
+    rules are checked when the plan is built.
+    """
+    return _create_checks(prescriber=prescriber, data=data, unread=unread)[2]
+
+
+def _create_checks(
+    *, prescriber: User, data: Mapping[str, Any], unread: Collection[str]
+) -> tuple[User | None, Routine | None, dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    patient = None
+    if "patient_id" not in unread:
+        patient = patient_get_for(user=prescriber, patient_id=data["patient_id"])
+        if patient is None:
+            errors["patient"] = [NOT_YOUR_PATIENT]
+    routine = None
+    if data.get("routine_id") is not None:
+        routine = routine_visible(user=prescriber).filter(pk=data["routine_id"]).first()
+        if routine is None or not routine_prescribable(
+            routine=routine, prescriber=prescriber
+        ):
+            errors["routine"] = [ROUTINE_NOT_PUBLISHED]
+    elif "routine_id" not in unread:
+        if "items" not in unread and not data.get("items"):
+            errors["routine"] = [PLAN_SOURCE_MISSING]
+        if "title" not in unread and not data.get("title", "").strip():
+            errors["title"] = [TITLE_REQUIRED]
+    schedule = plan_schedule_errors(
+        start_date=data.get("start_date"),
+        end_date=data.get("end_date"),
+        days_of_week=data.get("days_of_week"),
+        times_per_week=data.get("times_per_week"),
+        unread=unread,
+    )
+    return patient, routine, {**errors, **schedule}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -21,11 +21,9 @@ from django.db import transaction
 
 from common.models import Direction, Status
 from exercises.models import RoutineItem
-from exercises.selectors import routine_visible
 from sessions.models import Plan, PlanItem
 from sessions.signals import plan_changed
 from users.models import CareRelationship, User
-from users.selectors import patient_get_for
 
 if TYPE_CHECKING:
     from exercises.models import Routine
@@ -97,6 +95,34 @@ def plan_schedule_validate(
 
     Raises ValidationError keyed by field; shared by the API and the admin.
     """
+    errors = plan_schedule_errors(
+        start_date=start_date,
+        end_date=end_date,
+        days_of_week=days_of_week,
+        times_per_week=times_per_week,
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
+# The fields each schedule error is about: not checked when one could not be read.
+SCHEDULE_ERROR_NEEDS = {
+    "days_of_week": {"days_of_week", "times_per_week"},
+    "times_per_week": {"days_of_week", "times_per_week"},
+    "end_date": {"start_date", "end_date"},
+}
+
+
+def plan_schedule_errors(
+    *,
+    start_date: dt.date | None,
+    end_date: dt.date | None,
+    days_of_week: Sequence[int] | None,
+    times_per_week: int | None,
+    unread: Collection[str] = (),
+) -> dict[str, list[str]]:
+    """The schedule rules of ``plan_schedule_validate`` that are broken, by field; none
+    that needs a field named in ``unread`` (one the caller could not read)."""
     errors: dict[str, list[str]] = {}
     days = list(days_of_week or [])
     if days and (
@@ -112,8 +138,18 @@ def plan_schedule_validate(
         errors["days_of_week"] = [SCHEDULE_MISSING]
     if end_date is not None and start_date is not None and end_date < start_date:
         errors["end_date"] = [END_BEFORE_START]
-    if errors:
-        raise ValidationError(errors)
+    return {
+        field: messages
+        for field, messages in errors.items()
+        if not SCHEDULE_ERROR_NEEDS[field] & set(unread)
+    }
+
+
+def routine_prescribable(*, routine: Routine, prescriber: User) -> bool:
+    """A published routine, or one of the prescriber's private routines."""
+    return routine.status == Status.PUBLISHED or (
+        routine.private and routine.author_id == prescriber.pk
+    )
 
 
 def _apply_item_changes(item: PlanItem, changes: Mapping[str, Any]) -> None:
@@ -179,10 +215,7 @@ def plan_prescribe(
     is written unless everything is valid.
     """
     _require_care(prescriber=prescriber, patient=patient)
-    if not (
-        routine.status == Status.PUBLISHED
-        or (routine.private and routine.author_id == prescriber.pk)
-    ):
+    if not routine_prescribable(routine=routine, prescriber=prescriber):
         raise ValidationError({"routine": [ROUTINE_NOT_PUBLISHED]})
     routine_items: list[RoutineItem] = list(routine.items.order_by("order", "id"))
     overrides = _overrides_by_routine_item(routine_items, items)
@@ -220,32 +253,6 @@ def plan_prescribe(
         item.save()
     plan_changed.send(sender=Plan, plan=plan, action="created")
     return plan
-
-
-def plan_prescribe_by_ids(
-    *, prescriber: User, patient_id: Any, routine_id: Any, **schedule: Any
-) -> Plan:
-    """``plan_prescribe`` with the patient and the routine named by id (as the API does).
-
-    An id that is unknown, inactive, not a patient or not in ``prescriber``'s care gets
-    NOT_YOUR_PATIENT on ``patient`` (one answer for all: nothing leaks); a routine the
-    prescriber cannot see or that is not published, ROUTINE_NOT_PUBLISHED on ``routine``.
-    """
-    patient = patient_get_for(user=prescriber, patient_id=patient_id)
-    routine = routine_visible(user=prescriber).filter(pk=routine_id).first()
-    errors: dict[str, list[str]] = {}
-    if patient is None:
-        errors["patient"] = [NOT_YOUR_PATIENT]
-    if routine is None or not (
-        routine.status == Status.PUBLISHED
-        or (routine.private and routine.author_id == prescriber.pk)
-    ):
-        errors["routine"] = [ROUTINE_NOT_PUBLISHED]
-    if errors or patient is None or routine is None:  # the last two: for the types
-        raise ValidationError(errors)
-    return plan_prescribe(
-        prescriber=prescriber, patient=patient, routine=routine, **schedule
-    )
 
 
 def _require_care(*, prescriber: User, patient: User) -> None:
@@ -335,26 +342,14 @@ def plan_update(
     if unknown:
         raise ValueError(f"Not adjustable: {sorted(unknown)}")
 
+    errors = plan_update_errors(plan=plan, changes=changes, items=bool(items))
+    if errors:
+        raise ValidationError(errors)
     changed = [f for f in changes if getattr(plan, f) != changes[f]]
-    if plan.status == Plan.Status.ENDED and (changed or items):
-        # Keyed by what the caller tried to change ("items" for dosage tweaks).
-        raise ValidationError(
-            {field: [PLAN_ENDED] for field in [*changed, *(["items"] if items else [])]}
-        )
-
+    for field, value in _schedule_after(plan, changes).items():
+        setattr(plan, field, value)
     for field in changed:
         setattr(plan, field, changes[field])
-    # One schedule kind at a time: sending one replaces the other.
-    if changes.get("days_of_week") and "times_per_week" not in changes:
-        plan.times_per_week = None
-    if changes.get("times_per_week") is not None and "days_of_week" not in changes:
-        plan.days_of_week = []
-    plan_schedule_validate(
-        start_date=plan.start_date,
-        end_date=plan.end_date,
-        days_of_week=plan.days_of_week,
-        times_per_week=plan.times_per_week,
-    )
     plan.days_of_week = sorted(plan.days_of_week or [])
 
     if changed:
@@ -368,6 +363,39 @@ def plan_update(
     if changed or items:
         plan_changed.send(sender=Plan, plan=plan, action="updated")
     return plan
+
+
+def _schedule_after(plan: Plan, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan's schedule once ``changes`` apply: sending one kind (weekdays or times
+    per week) clears the other."""
+    schedule = {
+        field: changes.get(field, getattr(plan, field))
+        for field in ("start_date", "end_date", "days_of_week", "times_per_week")
+    }
+    if changes.get("days_of_week") and "times_per_week" not in changes:
+        schedule["times_per_week"] = None
+    if changes.get("times_per_week") is not None and "days_of_week" not in changes:
+        schedule["days_of_week"] = []
+    return schedule
+
+
+def plan_update_errors(
+    *,
+    plan: Plan,
+    changes: Mapping[str, Any],
+    items: bool = False,
+    unread: Collection[str] = (),
+) -> dict[str, list[str]]:
+    """The rules of ``plan_update`` that ``changes`` (and dosage tweaks, ``items``) break,
+    by field: an ended plan changes no more; the schedule after the changes. The fields
+    named in ``unread`` could not be read: no rule that needs one is checked."""
+    changed = [f for f in changes if getattr(plan, f) != changes[f]]
+    if plan.status == Plan.Status.ENDED:
+        # Keyed by what the caller tried to change ("items" for dosage tweaks).
+        return {
+            field: [PLAN_ENDED] for field in [*changed, *(["items"] if items else [])]
+        }
+    return plan_schedule_errors(**_schedule_after(plan, changes), unread=unread)
 
 
 def _items_adjust(
