@@ -15,12 +15,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from common.models import Status
 from sessions.models import PatientSyncState, Plan, Session
 from tests.conftest import client_for
 from tests.factories import (
     AdminFactory,
     CareRelationshipFactory,
     ClinicianFactory,
+    ExerciseFactory,
     PatientFactory,
     PlanFactory,
     PlanItemFactory,
@@ -308,3 +310,31 @@ def test_clinician_list_query_count_is_the_same_for_2_and_10_patients(url):
         if query["sql"].startswith("INSERT") and "access" in query["sql"].lower()
     ]
     assert len(inserts) == 1
+
+
+def test_a_clinicians_plan_writes_are_logged_as_reads_of_their_answers(
+    patients, reader
+):
+    """POST and PATCH plans/ answer with the patient's plan: one row each (issue 10, 9)."""
+    exercise = ExerciseFactory(status=Status.PUBLISHED)
+    client = client_for(reader)
+    created = client.post(
+        f"{API}/plans/",
+        {
+            "patient": str(patients["a"].pk),
+            "title": "Knee course",
+            "items": [{"exercise": str(exercise.pk), "sets": 3, "reps": 10}],
+            "start_date": "2026-11-02",
+            "days_of_week": [1, 4],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    plan_path = f"{API}/plans/{created.json()['id']}/"
+    changed = client.patch(plan_path, {"title": "Knee course, week 3"}, format="json")
+    assert changed.status_code == 200, changed.content
+
+    assert log_rows() == {
+        (reader.pk, patients["a"].pk, "plans.create", f"{API}/plans/"),
+        (reader.pk, patients["a"].pk, "plans.partial_update", plan_path),
+    }

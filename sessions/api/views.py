@@ -256,6 +256,13 @@ class PlanViewSet(
     def _answer(self, plan: Plan, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = plan_get(user=self.request.user, plan_id=plan.pk)
         assert fresh is not None
+        # The answer shows the patient's plan: a read like any other (issue 10, 9).
+        plans_read(
+            reader=signed_in_user(self.request),
+            plans=[fresh],
+            action=f"plans.{self.action}",
+            path=self.request.path,
+        )
         data = PlanSerializer(plans_as_of(plans=[fresh], on=None)[0]).data
         return Response(data, status=status_code)
 
