@@ -17,6 +17,7 @@ listing every rule broken (the rules: sessions.services.log_rules).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,7 +43,11 @@ from sessions.services.log_rules import (
     session_update_errors,
     session_upload_errors,
 )
-from sessions.services.quota import SessionQuotaExceeded, upload_quota_check
+from sessions.services.quota import (
+    SessionQuotaExceeded,
+    upload_quota_check,
+    usage_subqueries,
+)
 from sessions.services.swaps import PLAN_ITEM_MISMATCH
 from sessions.services.upload_hash import upload_hash
 from sessions.signals import session_changed
@@ -119,8 +124,11 @@ class SessionPreconditionFailed(Exception):
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
-def _lock_patient(patient_id: Any, *, advance: bool = False) -> int:
-    """Lock the patient's sync counter until the transaction ends; return its revision.
+def _lock_patient(
+    patient_id: Any, *, advance: bool = False, usage_at: dt.datetime | None = None
+) -> tuple[int, int, int]:
+    """Lock the patient's sync counter until the transaction ends; (revision, sessions,
+    sets).
 
     One statement, creating the counter on the patient's first write: an upsert whose
     update locks the row and, under READ COMMITTED, returns the latest committed value
@@ -128,19 +136,26 @@ def _lock_patient(patient_id: Any, *, advance: bool = False) -> int:
     return the value of its snapshot, taken before the wait). With ``advance`` the
     update counts up and the new revision is returned: the lock and the revision of the
     write that follows in one round trip; a caller that then writes nothing puts the
-    counter back (_store_revision) or lets its transaction roll back.
+    counter back (_store_revision) or lets its transaction roll back. With
+    ``usage_at``, the same statement returns the sessions and sets the patient stored in
+    the 24 hours before it (the upload limits, sessions.services.quota); else (0, 0).
     """
     table = PatientSyncState._meta.db_table
     key = PatientSyncState._meta.get_field("patient")
     step = 1 if advance else 0
+    usage: str = "0, 0"
+    params: list[Any] = []
+    if usage_at is not None:
+        usage, params = usage_subqueries(patient_id=patient_id, now=usage_at)
     with connection.cursor() as cursor:
         cursor.execute(
             f'INSERT INTO "{table}" ("patient_id", "revision") VALUES (%s, {step}) '
             f'ON CONFLICT ("patient_id") DO UPDATE SET "revision" = "{table}"."revision"'
-            f' + {step} RETURNING "revision"',
-            [key.get_db_prep_value(patient_id, connection)],
+            f' + {step} RETURNING "revision", {usage}',
+            [key.get_db_prep_value(patient_id, connection), *params],
         )
-        return int(cursor.fetchone()[0])
+        revision, sessions, sets = cursor.fetchone()
+        return int(revision), int(sessions), int(sets)
 
 
 def _store_revision(patient_id: Any, revision: int) -> None:
@@ -252,11 +267,14 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
     items, exercises).
 
     Statements (docs/performance.md): the lock that also advances the patient's
-    revision, the id's existence, the 24-hour upload limits (one aggregate), the plan with
+    revision and reads the 24-hour upload limits, the id's existence, the plan with
     its items, the session, its exercises, their sets; no savepoint of its own around the insert.
     """
     digest = upload_hash(data)
-    revision = _lock_patient(patient.pk, advance=True)
+    now = timezone.now()
+    revision, stored_sessions, stored_sets = _lock_patient(
+        patient.pk, advance=True, usage_at=now
+    )
 
     existing = Session.objects.filter(pk=data["id"]).first()
     if existing is not None:
@@ -264,7 +282,13 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         return _replay(existing, patient=patient, digest=digest)
 
     exercises = data.get("exercises", [])
-    upload_quota_check(patient_id=patient.pk, exercises=exercises)
+    upload_quota_check(
+        patient_id=patient.pk,
+        exercises=exercises,
+        stored_sessions=stored_sessions,
+        stored_sets=stored_sets,
+        now=now,
+    )
     plan_id, substitutions = check_rules(patient_id=patient.pk, data=data)
     session = Session(
         id=data["id"],
@@ -307,7 +331,7 @@ def session_update(
     Raises SessionPreconditionFailed, Session.DoesNotExist (deleted meanwhile) and
     ValidationError.
     """
-    revision = _lock_patient(session.patient_id)
+    revision = _lock_patient(session.patient_id)[0]
     current = _reload_for_write(session)
     _check_precondition(current, if_match)
     if not data:
@@ -342,7 +366,7 @@ def session_delete(
     ``if_match`` is optional here; when given it must name the current version.
     Raises SessionPreconditionFailed and Session.DoesNotExist (already deleted).
     """
-    revision = _lock_patient(session.patient_id)
+    revision = _lock_patient(session.patient_id)[0]
     current = _reload_for_write(session)
     if if_match is not None:
         _check_precondition(current, if_match)

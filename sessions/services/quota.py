@@ -1,5 +1,6 @@
 """What one patient may upload in 24 hours: a bound on how far one account can grow
-(issue 10, finding 6). Checked by ``session_upload`` under the patient's lock."""
+(issue 10, finding 6). Read by ``session_upload`` in the statement that takes the
+patient's lock, and checked there."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Min
-from django.utils import timezone
+from django.db import connection
+from django.db.models import Min
 
-from sessions.models import Session
+from sessions.models import Session, SessionExercise, SessionSet
 
 UPLOAD_QUOTA_EXCEEDED = (
     "You uploaded {sessions} sessions and {sets} sets in the last 24 hours; the limit is "
@@ -29,32 +30,54 @@ class SessionQuotaExceeded(Exception):
         self.retry_after = retry_after
 
 
+def usage_subqueries(*, patient_id: Any, now: dt.datetime) -> tuple[str, list[Any]]:
+    """Two scalar subqueries, for the patient lock's RETURNING: (sessions, sets) stored
+    by the patient in the 24 hours before ``now`` (tombstones count: deleting does not
+    give room back). Read in the lock's own statement, so an upload pays no statement
+    for its limits, and under the lock, so two concurrent uploads cannot both take the
+    last place.
+    """
+    sessions = Session._meta.db_table
+    exercises = SessionExercise._meta.db_table
+    sets = SessionSet._meta.db_table
+    since = connection.ops.adapt_datetimefield_value(now - QUOTA_WINDOW)
+    key = Session._meta.get_field("patient").get_db_prep_value(patient_id, connection)
+    sql = (
+        f'(SELECT COUNT(*) FROM "{sessions}" s WHERE s."patient_id" = %s'
+        f' AND s."created_at" >= %s), '
+        f'(SELECT COUNT(*) FROM "{sets}" t JOIN "{exercises}" e'
+        f' ON t."session_exercise_id" = e."id" JOIN "{sessions}" s'
+        f' ON e."session_id" = s."id" WHERE s."patient_id" = %s AND s."created_at" >= %s)'
+    )
+    return sql, [key, since, key, since]
+
+
 def upload_quota_check(
-    *, patient_id: Any, exercises: Sequence[Mapping[str, Any]]
+    *,
+    patient_id: Any,
+    exercises: Sequence[Mapping[str, Any]],
+    stored_sessions: int,
+    stored_sets: int,
+    now: dt.datetime,
 ) -> None:
     """SessionQuotaExceeded if this upload would pass the patient's 24-hour limits.
 
-    One statement: the sessions stored in the last 24 hours (tombstones count: deleting
-    does not give room back) and their sets. Runs under the patient's lock, so two
-    concurrent uploads cannot both take the last place.
+    ``stored_sessions`` and ``stored_sets`` are what ``usage_subqueries`` read under the
+    lock. No statement unless the upload is refused (then one, for Retry-After: when
+    the oldest upload of the window leaves it).
     """
-    since = timezone.now() - QUOTA_WINDOW
-    stored = Session.objects.filter(patient_id=patient_id, created_at__gte=since)
-    usage = stored.aggregate(
-        sessions=Count("id", distinct=True),
-        sets=Count("exercises__sets"),
-        oldest=Min("created_at"),
-    )
     new_sets = sum(len(exercise.get("sets", [])) for exercise in exercises)
     max_sessions = settings.SESSION_UPLOAD_DAILY_MAX_SESSIONS
     max_sets = settings.SESSION_UPLOAD_DAILY_MAX_SETS
-    if usage["sessions"] + 1 <= max_sessions and usage["sets"] + new_sets <= max_sets:
+    if stored_sessions + 1 <= max_sessions and stored_sets + new_sets <= max_sets:
         return
-    oldest = usage["oldest"] or timezone.now()
-    wait = (oldest + QUOTA_WINDOW - timezone.now()).total_seconds()
+    oldest = Session.objects.filter(
+        patient_id=patient_id, created_at__gte=now - QUOTA_WINDOW
+    ).aggregate(oldest=Min("created_at"))["oldest"]
+    wait = ((oldest or now) + QUOTA_WINDOW - now).total_seconds()
     message = UPLOAD_QUOTA_EXCEEDED.format(
-        sessions=usage["sessions"],
-        sets=usage["sets"],
+        sessions=stored_sessions,
+        sets=stored_sets,
         max_sessions=max_sessions,
         max_sets=max_sets,
     )

@@ -1250,12 +1250,12 @@ def test_upload_query_count_does_not_grow_with_exercises(
     }
 
     # The service's savepoint (its transaction in production: the view runs outside
-    # ATOMIC_REQUESTS), lock patient and advance its revision (one statement),
-    # existence check, the 24-hour upload limits (one aggregate), exercises check,
-    # insert session, insert exercises, insert sets, the webhook endpoints listening
-    # (integrations' outbox), release, then the answer's exercises and sets (the
-    # session itself is not read back). Was 17.
-    with django_assert_num_queries(12):
+    # ATOMIC_REQUESTS), lock patient, advance its revision and read the 24-hour upload
+    # limits (one statement), existence check, exercises check, insert session, insert
+    # exercises, insert sets, the webhook endpoints listening (integrations' outbox),
+    # release, then the answer's exercises and sets (the session itself is not read
+    # back). Was 17.
+    with django_assert_num_queries(11):
         response = upload(patient_client, body)
 
     assert response.status_code == 201
@@ -1293,10 +1293,10 @@ def test_an_upload_of_a_planned_session_runs_the_pinned_statements(
         * 4,
     }
 
-    # savepoint, lock + revision, existence, the 24-hour upload limits (one aggregate),
-    # the plan with its items (one query), insert session, exercises, sets, webhook
-    # endpoints, release, exercises, sets.
-    with django_assert_num_queries(12):
+    # savepoint, lock + revision + the 24-hour upload limits, existence, the plan with
+    # its items (one query), insert session, exercises, sets, webhook endpoints,
+    # release, exercises, sets.
+    with django_assert_num_queries(11):
         response = upload(patient_client, body)
 
     assert response.status_code == 201
