@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
@@ -26,6 +27,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import ModelChange, ModelDelta
 from simple_history.template_utils import HistoricalRecordContextHelper
 from simple_history.utils import get_m2m_reverse_field_name
+
+from common.models import Direction
 
 if TYPE_CHECKING:
     from users.models import User
@@ -46,6 +49,19 @@ def staff_user(request: HttpRequest) -> User:
     if not isinstance(user, get_user_model()):
         raise PermissionDenied
     return user
+
+
+class DosageForm(forms.ModelForm[Any]):
+    """A dosage's form showing ``direction`` (per side, sideways, forward and backward,
+    or none) instead of the ``per_side`` flag kept for older clients: ``per_side``
+    follows the direction chosen (else ``Dosage.sync_direction`` would let a stored
+    ``per_side`` bring a cleared direction back)."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "direction" in cleaned and "per_side" not in self.fields:
+            self.instance.per_side = cleaned["direction"] != Direction.NONE
+        return cleaned
 
 
 class ReadOnlyAdminMixin:

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Prefetch
 
-from common.admin import EMPTY
+from common.admin import EMPTY, DosageForm
 from exercises.admin.workflow import (
     WORKFLOW_FIELDS,
     GovernedInlineMixin,
@@ -71,6 +71,7 @@ class ExerciseLinkInline(GovernedInlineMixin, SortableTabularInline):
 class ExerciseAdmin(ReviewableAdmin):
     # The one-amount rule of the default dosage: Exercise.clean() (common.models.Dosage),
     # which the admin's model form runs.
+    form = DosageForm
     inlines = (ExerciseInstructionInline, ExerciseMediaInline, ExerciseLinkInline)
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = (
@@ -111,7 +112,7 @@ class ExerciseAdmin(ReviewableAdmin):
                 "description": "Leave reps, steps and seconds empty for no default dosage.",
                 "fields": (
                     ("sets", "reps", "steps", "seconds"),
-                    ("per_side", "hold_seconds", "rest_seconds"),
+                    ("direction", "hold_seconds", "rest_seconds"),
                     ("band", "load", "tempo"),
                 ),
             },

@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import Prefetch
 from django.http import HttpRequest
 
-from common.admin import EMPTY
-from common.models import AMOUNT_FIELDS, DOSAGE_FIELDS
+from common.admin import EMPTY, DosageForm
+from common.models import AMOUNT_FIELDS
 from exercises.admin.workflow import (
     WORKFLOW_FIELDS,
     WORKFLOW_READONLY,
@@ -22,6 +22,17 @@ from exercises.admin.workflow import (
 from exercises.models import Routine, RoutineItem
 
 DOSAGE_NUMBER_FIELDS = ("sets", *AMOUNT_FIELDS, "hold_seconds", "rest_seconds")
+# An item's dosage as the inline shows it: the direction, not the per_side flag it sets.
+ITEM_DOSAGE_FIELDS = (
+    "sets",
+    *AMOUNT_FIELDS,
+    "direction",
+    "hold_seconds",
+    "rest_seconds",
+    "load",
+    "band",
+    "tempo",
+)
 # Widths of the routine item inline's inputs (the table scrolls inside its box if the
 # screen is narrower still).
 ITEM_COLUMN_WIDTHS = {
@@ -46,10 +57,11 @@ class RoutineItemInline(GovernedInlineMixin, SortableTabularInline):
         css = {"all": ("rehabit/admin-items.css",)}  # fits 1,440 px (docs/library.md)
 
     model = RoutineItem
+    form = DosageForm
     fields = (
         "exercise",
         "block",
-        *DOSAGE_FIELDS,
+        *ITEM_DOSAGE_FIELDS,
         "note",
         "estimated",
     )

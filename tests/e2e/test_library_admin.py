@@ -64,7 +64,7 @@ def test_clinician_writes_an_exercise_builds_a_routine_and_a_colleague_publishes
     pick_autocomplete(page, "#id_primary_muscles", "glute", "Gluteus medius")
     page.fill("#id_reps", "")
     page.fill("#id_steps", "10")
-    page.check("#id_per_side")
+    page.select_option("#id_direction", "sideways")
     instructions = [
         ("setup", "Put a light loop band just above your knees."),
         ("step", "Bend your knees slightly and step sideways."),
@@ -86,7 +86,7 @@ def test_clinician_writes_an_exercise_builds_a_routine_and_a_colleague_publishes
     assert exercise.status == Status.DRAFT
     assert exercise.author == author
     assert exercise.steps == 10
-    assert exercise.per_side is True
+    assert (exercise.direction, exercise.per_side) == ("sideways", True)
     assert [m.name for m in exercise.primary_muscles.all()] == ["Gluteus medius"]
     assert [
         (i.kind, i.text) for i in exercise.instructions.order_by("order")

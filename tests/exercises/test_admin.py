@@ -74,9 +74,11 @@ def exercise_form_data(**fields: Any) -> dict[str, Any]:
         "reps": 10,
         "steps": "",
         "seconds": "",
+        "direction": "none",
         "hold_seconds": "",
         "rest_seconds": 30,
-        "load": "light loop band",
+        "load": "",
+        "band": "light",
         "tempo": "",
         "source_name": "",
         "source_id": "",
@@ -105,9 +107,11 @@ def routine_form_data(items: list[dict[str, Any]], **fields: Any) -> dict[str, A
             "reps": "",
             "steps": "",
             "seconds": "",
+            "direction": "none",
             "hold_seconds": "",
             "rest_seconds": "",
             "load": "",
+            "band": "",
             "tempo": "",
             "note": "",
             "order": index + 1,
@@ -329,7 +333,7 @@ def test_clinician_creates_a_routine_with_ordered_items(clinician_client, clinic
     data = routine_form_data(
         [
             {"exercise": bridge.pk, "reps": 10, "order": 2},
-            {"exercise": walk.pk, "steps": 5, "per_side": "on", "order": 1},
+            {"exercise": walk.pk, "steps": 5, "direction": "sideways", "order": 1},
         ]
     )
 
@@ -341,8 +345,25 @@ def test_clinician_creates_a_routine_with_ordered_items(clinician_client, clinic
     assert routine.status == Status.DRAFT
     items = list(routine.items.all())
     assert [item.exercise for item in items] == [walk, bridge]
-    assert items[0].per_side is True
-    assert items[0].steps == 5
+    assert (items[0].direction, items[0].per_side, items[0].steps) == ("sideways", True, 5)
+    assert (items[1].direction, items[1].per_side) == ("none", False)
+
+
+def test_clearing_a_direction_in_the_admin_clears_per_side(clinician_client):
+    """The form shows the direction only; the per_side flag follows it both ways."""
+    exercise = ExerciseFactory(
+        status=Status.DRAFT, reps=None, steps=5, direction="forward_backward"
+    )
+    assert exercise.per_side is True
+    data = exercise_form_data(
+        name=exercise.name, slug=exercise.slug, reps="", steps=5, direction="none"
+    )
+
+    response = clinician_client.post(f"{EXERCISES_URL}{exercise.pk}/change/", data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    exercise.refresh_from_db()
+    assert (exercise.direction, exercise.per_side) == ("none", False)
 
 
 def test_routine_item_needs_exactly_one_amount(clinician_client):
