@@ -345,7 +345,11 @@ def test_clinician_creates_a_routine_with_ordered_items(clinician_client, clinic
     assert routine.status == Status.DRAFT
     items = list(routine.items.all())
     assert [item.exercise for item in items] == [walk, bridge]
-    assert (items[0].direction, items[0].per_side, items[0].steps) == ("sideways", True, 5)
+    assert (items[0].direction, items[0].per_side, items[0].steps) == (
+        "sideways",
+        True,
+        5,
+    )
     assert (items[1].direction, items[1].per_side) == ("none", False)
 
 
