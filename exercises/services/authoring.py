@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.text import slugify
 
 from common.models import Direction, Status
@@ -62,6 +62,7 @@ IN_REVIEW_NOT_EDITABLE = (
 ARCHIVED_NOT_EDITABLE = "Archived content cannot be edited: restore it to draft first."
 ONLY_AUTHOR_SETS_PRIVATE = "Only the author may make their content private or shared."
 UNKNOWN_SLUG = "No such {kind}: {slug}."
+SLUG_TAKEN = "This slug was just taken by other content: choose another."
 EXERCISE_NOT_USABLE = (
     "Not an exercise you can put in a routine: it does not exist, or is someone "
     "else's private exercise."
@@ -235,7 +236,15 @@ def _save(
     relations = _resolve_relations(data, kind.relations)
     _full_clean(content)
     _stamp(content, user, reason)
-    content.save()
+    try:
+        with transaction.atomic():  # a savepoint: the slug may be taken meanwhile
+            content.save()
+    except IntegrityError:
+        # full_clean() saw the slug free; a concurrent write took it before the insert.
+        taken = type(content).objects.filter(slug=content.slug).exclude(pk=content.pk)
+        if not taken.exists():
+            raise
+        raise ValidationError({"slug": [SLUG_TAKEN]}) from None
     for field, rows in relations.items():
         getattr(content, field).set(rows)
     if kind.children in data:

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from common.models import Status
 from exercises.models import ContentRevision, Exercise, Routine
 from exercises.revisions import revision_propose
+from exercises.services import authoring
 from tests.conftest import client_for
 from tests.factories import (
     ConditionFactory,
@@ -360,3 +361,20 @@ def test_the_api_submits_but_never_publishes(clinician):
         == 400
     )  # in review: not editable (and status is not a field)
     assert Routine.objects.get(pk=routine["id"]).status == Status.IN_REVIEW
+
+
+def test_a_slug_taken_between_the_check_and_the_insert_is_a_400(clinician, monkeypatch):
+    """Two clinicians writing the same slug at once: the second insert hits the unique
+    index after its full_clean() saw the slug free. Simulated by skipping that check."""
+    ExerciseFactory(slug="dr-solos-bridge")
+    monkeypatch.setattr(authoring, "_full_clean", lambda content, prefix="": None)
+
+    response = client_for(clinician).post(
+        f"{API}/exercises/", {**BRIDGE, "slug": "dr-solos-bridge"}, format="json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == [
+        {"field": "slug", "code": "invalid", "message": authoring.SLUG_TAKEN}
+    ]
+    assert Exercise.objects.filter(slug="dr-solos-bridge").count() == 1
