@@ -89,7 +89,9 @@ def worker(tmp_path) -> Iterator[Celery]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    client = Celery("live-client", broker=BROKER)
+    # Not the current app: shared tasks of this process must keep resolving to
+    # config.celery (the webhook tests publish through it after this module).
+    client = Celery("live-client", broker=BROKER, set_as_current=False)
     try:
         yield client
     finally:
