@@ -5,6 +5,7 @@ import yaml
 from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+from jsonschema import Draft202012Validator
 
 from config.api.exceptions import PROBLEM_CONTENT_TYPE
 from config.api.schema import NO_NUL_PATTERN
@@ -199,3 +200,32 @@ def test_docs_pages_use_self_hosted_assets(client, path):
     assert "/static/drf_spectacular_sidecar/" in page
     assert "cdn.jsdelivr.net" not in page
     assert "unpkg.com" not in page
+
+
+def _one_ofs(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("oneOf"), list):
+            yield node["oneOf"]
+        for value in node.values():
+            yield from _one_ofs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _one_ofs(value)
+
+
+def test_no_one_of_lets_a_value_match_two_branches(schema):
+    """A value matching two branches of a ``oneOf`` is invalid: "" matched both the
+    no-NUL string and the empty string of every blank-allowed text field, so the schema
+    called "" invalid where the API accepts it (a contract-fuzzer finding)."""
+    probes = ["", "text", 0, None, True]
+    doubles = []
+    for branches in _one_ofs(schema):
+        for probe in probes:
+            matching = [
+                branch
+                for branch in branches
+                if "$ref" not in branch and Draft202012Validator(branch).is_valid(probe)
+            ]
+            if len(matching) > 1:
+                doubles.append((probe, branches))
+    assert doubles == []

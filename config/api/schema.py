@@ -61,6 +61,10 @@ class AutoSchema(BaseAutoSchema):
             _forbid_nul(schema)
         return schema
 
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        super()._insert_field_validators(field, schema)
+        _blank_one_of_collapse(schema)
+
     def _get_parameters(self) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super()._get_parameters()
         for parameter in parameters:
@@ -141,6 +145,28 @@ def _forbid_nul(schema: dict[str, Any]) -> None:
         schema
     ):
         schema["pattern"] = NO_NUL_PATTERN
+
+
+def _blank_one_of_collapse(schema: dict[str, Any]) -> None:
+    """One string schema (in place) where drf-spectacular wrote ``oneOf: [string, empty
+    string]`` for a blank-allowed field whose only constraint is the no-NUL pattern
+    (``_forbid_nul``).
+
+    That pattern matches "" too, so "" matched both branches of the ``oneOf``: the
+    schema called the empty string invalid while the API accepts it (the contract
+    fuzzer sent "" as a negative example). Fields with a format or a minimum length
+    keep their ``oneOf`` (there "" is only the second branch).
+    """
+    branches = schema.get("oneOf")
+    if not (isinstance(branches, list) and len(branches) == 2):
+        return
+    inner, blank = branches
+    if blank != {"type": "string", "maxLength": 0}:
+        return
+    if inner.get("pattern") != NO_NUL_PATTERN or {"format", "minLength"} & set(inner):
+        return
+    del schema["oneOf"]
+    schema.update(inner)
 
 
 class SelectorFilterBackend(DjangoFilterBackend):
