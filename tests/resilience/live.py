@@ -278,6 +278,9 @@ def start_cluster(count: int = 2) -> Cluster:
         "REDIS_URL": f"{REDIS_URL_BASE}/{redis_db}",
         "API_THROTTLE_ANON": f"{ANON_LIMIT}/min",
         "API_THROTTLE_USER": "100000/min",
+        # One patient uploads hundreds of sessions under load: above the daily limits.
+        "SESSION_UPLOAD_DAILY_MAX_SESSIONS": "1000000",
+        "SESSION_UPLOAD_DAILY_MAX_SETS": "100000000",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
     }
