@@ -12,8 +12,6 @@ from drf_spectacular.utils import (
 )
 
 from config.api.schema import (
-    CONDITIONAL_GET_PARAMETERS,
-    NOT_MODIFIED,
     problem_example,
     problem_response,
     problem_responses,
@@ -99,10 +97,9 @@ ALERT_SCHEMA = extend_schema_view(
             "`status` and `kind`; paginated with `limit` and `offset`. " + ACCESS
         ),
         tags=["alerts"],
-        parameters=[AlertQuerySerializer, *CONDITIONAL_GET_PARAMETERS],
+        parameters=[AlertQuerySerializer],
         responses={
             200: AlertSerializer(many=True),
-            304: NOT_MODIFIED,
             **problem_responses(400, 401, 403),
         },
         examples=[_alert_example("Open flare", ALERT_EXAMPLE)],
@@ -113,11 +110,9 @@ ALERT_SCHEMA = extend_schema_view(
         tags=["alerts"],
         parameters=[
             OpenApiParameter("id", str, OpenApiParameter.PATH, description="Alert id."),
-            *CONDITIONAL_GET_PARAMETERS,
         ],
         responses={
             200: AlertSerializer,
-            304: NOT_MODIFIED,
             **problem_responses(401, 403, 404),
         },
         examples=[_alert_example("Open flare", ALERT_EXAMPLE)],
@@ -174,10 +169,8 @@ ALERT_SETTINGS_SCHEMA = extend_schema_view(
             "patients' unresolved alerts. Clinicians only (others get 403)."
         ),
         tags=["alerts"],
-        parameters=CONDITIONAL_GET_PARAMETERS,
         responses={
             200: AlertSettingsSerializer,
-            304: NOT_MODIFIED,
             **problem_responses(401, 403),
         },
         examples=[SETTINGS_EXAMPLE],

@@ -10,8 +10,6 @@ from drf_spectacular.utils import (
 )
 
 from config.api.schema import (
-    CONDITIONAL_GET_PARAMETERS,
-    NOT_MODIFIED,
     problem_example,
     problem_response,
     problem_responses,
@@ -108,10 +106,8 @@ QUESTIONNAIRE_SCHEMA = extend_schema_view(
             "signed-in user."
         ),
         tags=["questionnaires"],
-        parameters=CONDITIONAL_GET_PARAMETERS,
         responses={
             200: QuestionnaireSerializer(many=True),
-            304: NOT_MODIFIED,
             **problem_responses(400, 401),
         },
         examples=[_ok("NPRS", NPRS)],
@@ -128,10 +124,8 @@ DUE_SCHEMA = extend_schema_view(
             "in the patient's time zone. Patients only (others get 403)."
         ),
         tags=["questionnaires"],
-        parameters=CONDITIONAL_GET_PARAMETERS,
         responses={
             200: DueQuestionnaireSerializer(many=True),
-            304: NOT_MODIFIED,
             **problem_responses(401, 403),
         },
         examples=[
@@ -168,10 +162,9 @@ RESPONSE_SCHEMA = extend_schema_view(
         description="Newest first, paginated with `limit` and `offset`. "
         + RESPONSES_ACCESS,
         tags=["questionnaires"],
-        parameters=[QuestionnaireResponseQuerySerializer, *CONDITIONAL_GET_PARAMETERS],
+        parameters=[QuestionnaireResponseQuerySerializer],
         responses={
             200: QuestionnaireResponseSerializer(many=True),
-            304: NOT_MODIFIED,
             **problem_responses(400, 401),
         },
         examples=[_ok("NPRS answered", STORED)],
@@ -180,10 +173,9 @@ RESPONSE_SCHEMA = extend_schema_view(
         summary="Read answers",
         description="One set of answers; others' answer 404. " + RESPONSES_ACCESS,
         tags=["questionnaires"],
-        parameters=[ID, *CONDITIONAL_GET_PARAMETERS],
+        parameters=[ID],
         responses={
             200: QuestionnaireResponseSerializer,
-            304: NOT_MODIFIED,
             **problem_responses(401, 404),
         },
         examples=[_ok("NPRS answered", STORED)],

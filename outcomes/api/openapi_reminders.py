@@ -12,8 +12,6 @@ from drf_spectacular.utils import (
 )
 
 from config.api.schema import (
-    CONDITIONAL_GET_PARAMETERS,
-    NOT_MODIFIED,
     problem_responses,
 )
 from outcomes.api.openapi_proms import NPRS
@@ -80,10 +78,8 @@ TODAY_SCHEMA = extend_schema_view(
             "can schedule its own local notifications. " + PATIENTS_ONLY
         ),
         tags=["reminders"],
-        parameters=CONDITIONAL_GET_PARAMETERS,
         responses={
             200: TodaySerializer,
-            304: NOT_MODIFIED,
             **problem_responses(401, 403),
         },
         examples=[
@@ -106,10 +102,8 @@ CALENDAR_SCHEMA = extend_schema_view(
             "rotate it if it leaked. " + PATIENTS_ONLY
         ),
         tags=["reminders"],
-        parameters=CONDITIONAL_GET_PARAMETERS,
         responses={
             200: CalendarFeedSerializer,
-            304: NOT_MODIFIED,
             **problem_responses(401, 403),
         },
         examples=[FEED_EXAMPLE],

@@ -15,8 +15,6 @@ from drf_spectacular.utils import (
 )
 
 from config.api.schema import (
-    CONDITIONAL_GET_PARAMETERS,
-    NOT_MODIFIED,
     THROTTLE_PARAMETERS,
     problem_responses,
 )
@@ -252,14 +250,13 @@ def _read_schema(
         summary=summary,
         description=description,
         tags=tags,
-        parameters=[*CONDITIONAL_GET_PARAMETERS, *THROTTLE_PARAMETERS],
+        parameters=[*THROTTLE_PARAMETERS],
         responses={
             # A list action: spectacular wraps the serializer in the page envelope.
             200: OpenApiResponse(
                 serializer,
                 description="One page of results." if page else "The resource.",
             ),
-            304: NOT_MODIFIED,
             **problem_responses(400 if page else 404, 429),
         },
         examples=[example],

@@ -14,8 +14,6 @@ from drf_spectacular.utils import (
 )
 
 from config.api.schema import (
-    CONDITIONAL_GET_PARAMETERS,
-    NOT_MODIFIED,
     PROBLEM_EXAMPLES,
     problem_example,
     problem_response,
@@ -342,10 +340,8 @@ SESSION_SCHEMA = extend_schema_view(
             "`{next, previous, sync_cursor, results}`. Reads by clinicians are recorded "
             "in the patient's access log."
         ),
-        parameters=CONDITIONAL_GET_PARAMETERS,
         responses={
             200: SESSION_OR_TOMBSTONE,
-            304: NOT_MODIFIED,
             **problem_responses(400, 401, 429),
         },
         examples=[
@@ -362,10 +358,9 @@ SESSION_SCHEMA = extend_schema_view(
             "clinicians, not your patients') answer 404. Clinician reads are recorded "
             "in the patient's access log."
         ),
-        parameters=[*CONDITIONAL_GET_PARAMETERS, ETAG_HEADER],
+        parameters=[ETAG_HEADER],
         responses={
             200: SessionSerializer,
-            304: NOT_MODIFIED,
             **problem_responses(401, 404, 429),
         },
         examples=[response_example("Session", SESSION_BODY)],

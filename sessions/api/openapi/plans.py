@@ -11,8 +11,6 @@ from drf_spectacular.utils import (
 )
 
 from config.api.schema import (
-    CONDITIONAL_GET_PARAMETERS,
-    NOT_MODIFIED,
     problem_example,
     problem_response,
     problem_responses,
@@ -234,10 +232,9 @@ PLAN_SCHEMA = extend_schema_view(
             + SCOPE
         ),
         tags=PLANS,
-        parameters=[*CONDITIONAL_GET_PARAMETERS, ON_PARAMETER],
+        parameters=[ON_PARAMETER],
         responses={
             200: PlanSerializer,
-            304: NOT_MODIFIED,
             **problem_responses(400, 401),
         },
         examples=[response_example("Plans", PLAN_EXAMPLE)],
@@ -249,10 +246,9 @@ PLAN_SCHEMA = extend_schema_view(
         "prescribed then, with their dosage then. Each item lists its regressions, "
         "progressions and alternatives with their notes. " + SCOPE,
         tags=PLANS,
-        parameters=[*CONDITIONAL_GET_PARAMETERS, ON_PARAMETER],
+        parameters=[ON_PARAMETER],
         responses={
             200: PlanSerializer,
-            304: NOT_MODIFIED,
             **problem_responses(400, 401, 404),
         },
         examples=[response_example("A plan", PLAN_EXAMPLE)],

@@ -7,8 +7,6 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
 from config.api.schema import (
-    CONDITIONAL_GET_PARAMETERS,
-    NOT_MODIFIED,
     problem_responses,
 )
 from users.api.serializers import PatientQuerySerializer, PatientSerializer
@@ -43,10 +41,9 @@ def _read(
         summary=summary,
         description=description + ACCESS,
         tags=["patients"],
-        parameters=[*parameters, *CONDITIONAL_GET_PARAMETERS],
+        parameters=[*parameters],
         responses={
             200: PatientSerializer,
-            304: NOT_MODIFIED,
             **problem_responses(*errors),
         },
         examples=[
