@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -39,7 +39,7 @@ from rest_framework.request import Request
 
 from exercises.selectors import can_see_unpublished
 
-__all__ = ["catalog_changed", "catalog_response", "connect_signals"]
+__all__ = ["catalog_changed", "catalog_keys", "catalog_response", "connect_signals"]
 
 TOKEN_KEY = "catalog:token"
 ENTRY_PREFIX = "catalog:response:"
@@ -94,26 +94,46 @@ def _entry_key(request: Request) -> str:
     return ENTRY_PREFIX + hashlib.sha256(url.encode()).hexdigest()
 
 
-def catalog_response(
-    request: Request,
-    render: Callable[[], HttpResponseBase],
-    params: Collection[str] = (),
-) -> HttpResponseBase:
-    """The cached answer to this catalog read, or ``render()``'s, cached if it is a 200.
+def catalog_keys(request: Request, params: Collection[str] = ()) -> list[str]:
+    """The cache keys a catalog read looks up (the token, the entry), or none if the
+    read is not served from the cache.
 
     Only URLs whose query parameters are all in ``params`` (those the endpoint reads)
     are cached: the API ignores unknown parameters, and caching every variant would let
     anyone fill Redis with copies of one answer.
     """
-    timeout = settings.CATALOG_CACHE_SECONDS
-    if (
-        not timeout
-        or can_see_unpublished(request.user)
-        or not set(request.query_params) <= set(params)
-    ):
+    keys: list[str] | None = getattr(request, "_catalog_keys", None)
+    if keys is None:
+        if (
+            not settings.CATALOG_CACHE_SECONDS
+            or can_see_unpublished(request.user)
+            or not set(request.query_params) <= set(params)
+        ):
+            keys = []
+        else:
+            keys = [TOKEN_KEY, _entry_key(request)]
+        request._catalog_keys = keys  # type: ignore[attr-defined]  # one per request
+    return keys
+
+
+def catalog_response(
+    request: Request,
+    render: Callable[[], HttpResponseBase],
+    params: Collection[str] = (),
+    found: Mapping[str, Any] | None = None,
+) -> HttpResponseBase:
+    """The cached answer to this catalog read, or ``render()``'s, cached if it is a 200.
+
+    ``found``: the values of ``catalog_keys`` already read (with the throttles, in one
+    round trip: config/api/throttling.py), None for a key not in the cache; the keys
+    it lacks are read here.
+    """
+    keys = catalog_keys(request, params)
+    if not keys:
         return render()
-    key = _entry_key(request)
-    found = cache.get_many([TOKEN_KEY, key])
+    key = keys[1]
+    if found is None or not all(k in found for k in keys):
+        found = cache.get_many(keys)
     token = found.get(TOKEN_KEY)
     entry = found.get(key)
     if token is not None and entry is not None and entry[0] == token:
@@ -138,7 +158,7 @@ def catalog_response(
                 rendered["Content-Type"],
                 rendered["ETag"],
             )
-            cache.set(key, entry, timeout=timeout)
+            cache.set(key, entry, timeout=settings.CATALOG_CACHE_SECONDS)
 
         response.add_post_render_callback(store)
     return response

@@ -21,6 +21,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
 from config.api.schema import SelectorFilterBackend
+from config.api.throttling import round_trip_found
 from exercises.api import openapi
 from exercises.api.serializers import (
     ConditionSerializer,
@@ -36,7 +37,7 @@ from exercises.api.write_serializers import (
     RoutineWriteSerializer,
 )
 from exercises.api.writes import LibraryWriteMixin
-from exercises.cache import catalog_response
+from exercises.cache import catalog_keys, catalog_response
 from exercises.filters import (
     ConditionFilterSet,
     EquipmentFilterSet,
@@ -97,6 +98,7 @@ class CachedListMixin(mixins.ListModelMixin, generics.GenericAPIView[Any]):
             request,
             partial(super().list, request, *args, **kwargs),
             params=self._known_params(),
+            found=round_trip_found(request),
         )
 
     def _known_params(self) -> set[str]:
@@ -118,7 +120,9 @@ class CachedRetrieveMixin(mixins.RetrieveModelMixin, generics.GenericAPIView[Any
         self, request: Request, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         return catalog_response(
-            request, partial(super().retrieve, request, *args, **kwargs)
+            request,
+            partial(super().retrieve, request, *args, **kwargs),
+            found=round_trip_found(request),
         )
 
 
@@ -129,6 +133,14 @@ class ReadOnlyViewSet(
 
     permission_classes = [AllowAny]
     filter_backends = [SelectorFilterBackend]
+
+    def round_trip_reads(self, request: Request) -> list[str]:
+        """The catalog cache's keys, read with the throttles (config/api/throttling.py)."""
+        if self.action == "list":
+            return catalog_keys(request, self._known_params())
+        if self.action == "retrieve":
+            return catalog_keys(request)
+        return []
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
@@ -212,6 +224,15 @@ class TaxonomyViewSet(CachedListMixin, viewsets.GenericViewSet[Any]):
 
     permission_classes = [AllowAny]
     filter_backends = [SelectorFilterBackend]
+
+    def round_trip_reads(self, request: Request) -> list[str]:
+        """The catalog cache's keys, read with the throttles (config/api/throttling.py)."""
+        if self.action == "list":
+            return catalog_keys(request, self._known_params())
+        if self.action == "retrieve":
+            return catalog_keys(request)
+        return []
+
     selector: ClassVar[Callable[..., QuerySet[Any]]]
 
     def get_queryset(self) -> QuerySet[Any]:

@@ -17,9 +17,10 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from config.api.auth import signed_in_user
+from config.api.throttling import ScopedRateThrottle
 from exercises.api import openapi
 from exercises.api.permissions import IsLibraryWriter
 from exercises.api.write_serializers import (

@@ -17,13 +17,13 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import (
+from rest_framework.views import APIView
+
+from config.api.throttling import (
     AnonRateThrottle,
     ScopedRateThrottle,
     UserRateThrottle,
 )
-from rest_framework.views import APIView
-
 from integrations.fhir import mapping, search
 from integrations.fhir.capability import capability_statement
 from integrations.fhir.resources import RESOURCE_TYPES, Gone, ResourceType

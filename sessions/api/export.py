@@ -17,11 +17,11 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from django.utils.timezone import now
 from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
 from config.api.auth import signed_in_user
+from config.api.throttling import ScopedRateThrottle
 from sessions.api.openapi.export import export_schema
 from sessions.api.serializers.export import (
     FORMAT_VERSION,

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, NoReturn, cast
 
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+from config.api.throttling import ScopedRateThrottle
 
 if TYPE_CHECKING:
     from rest_framework.request import Request

@@ -26,7 +26,6 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
@@ -35,6 +34,7 @@ from rest_framework_simplejwt.views import (
 )
 
 from config.api.auth import signed_in_user
+from config.api.throttling import ScopedRateThrottle
 from outcomes.selectors.alerts import open_alert_count_subquery
 from sessions.progress import adherence_recent, annotate_recent_activity
 from sessions.services.privacy import patient_erase
