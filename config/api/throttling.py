@@ -163,7 +163,8 @@ def _decide(
 class OneRoundTripMixin(throttling.SimpleRateThrottle):
     """A ``SimpleRateThrottle`` decided with the view's others in one script."""
 
-    num_requests: int  # set by DRF from the rate (the stubs do not declare them)
+    # Set by DRF from the rate (None without one: then round_trip_key is None).
+    num_requests: int
     duration: int
 
     def get_ident(self, request: Request) -> str:
@@ -222,5 +223,8 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle, OneRoundTripMixin):
         if not self.scope:
             return None
         self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
+        num_requests, duration = self.parse_rate(self.rate)
+        if num_requests is None or duration is None:
+            return None
+        self.num_requests, self.duration = num_requests, duration
         return super().round_trip_key(request, view)
