@@ -11,7 +11,8 @@ request is authenticated and throttled before the cache is read.
 Invalidation is by generation: the cache holds one catalog *token*, every entry records
 the token it was made under, and an entry is served only while its token is current.
 Any write to the catalog replaces the token (``catalog_changed``), which makes every
-entry stale at once; readers fetch the token and the entry in one round trip. Saves and
+entry stale at once; readers fetch the token and the entry in one round trip, the
+throttles' (``catalog_keys``: the views name them to ``config/api/throttling.py``). Saves and
 deletes of the catalog models and their many-to-many changes call it through signals
 (``connect_signals``); bulk writers (the importer, the demo loader) call it themselves.
 The token is replaced twice, when the write happens and again once its transaction
