@@ -18,7 +18,8 @@ first of them is asked, and the others read their verdict:
   (the catalog cache's token and entry), handed back in ``round_trip_found``, so a
   cached catalog answer takes one round trip in all;
 - the counting is atomic (one script), so processes sharing Redis no longer lose
-  updates as DRF's read-then-write did.
+  updates as DRF's read-then-write did. One script touches keys of any hash slot: one
+  Redis (with replicas), not a Redis Cluster (docs/deployment.md).
 
 Redis unreachable: every request is allowed and nothing is prefetched, as DRF's
 throttles behave behind django-redis' ``IGNORE_EXCEPTIONS``. Another cache backend
