@@ -18,10 +18,11 @@ import redis
 from django.core.cache import cache
 from django.test import override_settings
 from redis.client import Redis
+from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from tests.conftest import client_for
-from tests.factories import ExerciseFactory, PatientFactory
+from tests.factories import ExerciseFactory, PatientFactory, RoutineFactory
 from tests.test_service import CLOSED, TEST_REDIS, redis_cache, redis_reachable
 
 pytestmark = pytest.mark.django_db
@@ -173,20 +174,31 @@ class RedisCommands:
 
 
 @needs_redis
-def test_a_cached_catalog_read_is_one_redis_round_trip(monkeypatch, api_client):
-    exercise = ExerciseFactory()
+@pytest.mark.parametrize("who", ["anonymous", "patient"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "exercises/{exercise}/",
+        "exercises/",
+        "routines/{routine}/",
+        "routines/",
+        "muscles/",
+    ],
+)
+def test_a_cached_catalog_read_is_one_redis_round_trip(monkeypatch, who, path):
+    url = "/api/v1/" + path.format(
+        exercise=ExerciseFactory().pk, routine=RoutineFactory().pk
+    )
+    client = APIClient() if who == "anonymous" else client_for(PatientFactory())
     with on_redis():
-        first = api_client.get(f"{EXERCISES}{exercise.pk}/")  # a miss: stored
+        first = client.get(url)  # a miss: stored
         commands = RedisCommands(monkeypatch)
-        again = api_client.get(f"{EXERCISES}{exercise.pk}/")
-        listed = api_client.get(EXERCISES)  # a miss, then a hit
-        commands.sent.clear()
-        listed_again = api_client.get(EXERCISES)
+        again = client.get(url)
 
+        assert first.status_code == again.status_code == 200
         assert again.content == first.content
         assert again["ETag"] == first["ETag"]
-        assert listed_again.content == listed.content
-        # Both throttles and the cache's token and entry: one script.
+        # The throttles, and the cache's token and entry: one script.
         assert commands.sent == ["EVALSHA"]
 
 

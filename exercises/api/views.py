@@ -63,7 +63,7 @@ from exercises.services.authoring import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from django.db.models import Model, QuerySet
     from django.http import HttpRequest
@@ -74,7 +74,17 @@ if TYPE_CHECKING:
     from rest_framework.serializers import BaseSerializer
 
 
-class CachedListMixin(mixins.ListModelMixin, generics.GenericAPIView[Any]):
+class CatalogCacheReadsMixin(generics.GenericAPIView[Any]):
+    """The catalog cache's keys of the action, read with the throttles in one Redis
+    round trip (``round_trip_reads``: config/api/throttling.py); none by default."""
+
+    action: str  # the viewset's
+
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
+        return []
+
+
+class CachedListMixin(mixins.ListModelMixin, CatalogCacheReadsMixin):
     """``list`` answered from the catalog cache when it can be (exercises/cache.py).
 
     Catalog reads run outside ATOMIC_REQUESTS' transaction: a cached answer then takes
@@ -101,6 +111,11 @@ class CachedListMixin(mixins.ListModelMixin, generics.GenericAPIView[Any]):
             found=round_trip_found(request),
         )
 
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
+        if self.action == "list":
+            return catalog_keys(request, self._known_params())
+        return super().round_trip_reads(request)
+
     def _known_params(self) -> set[str]:
         """The query parameters this list reads: its filters and its pagination."""
         names = (
@@ -112,8 +127,13 @@ class CachedListMixin(mixins.ListModelMixin, generics.GenericAPIView[Any]):
         return names
 
 
-class CachedRetrieveMixin(mixins.RetrieveModelMixin, generics.GenericAPIView[Any]):
+class CachedRetrieveMixin(mixins.RetrieveModelMixin, CatalogCacheReadsMixin):
     """``retrieve`` answered from the catalog cache when it can be (exercises/cache.py)."""
+
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
+        if self.action == "retrieve":
+            return catalog_keys(request)
+        return super().round_trip_reads(request)
 
     # A cached answer is a plain HttpResponse, which DRF's finalize_response passes through.
     def retrieve(  # type: ignore[override]
@@ -133,14 +153,6 @@ class ReadOnlyViewSet(
 
     permission_classes = [AllowAny]
     filter_backends = [SelectorFilterBackend]
-
-    def round_trip_reads(self, request: Request) -> list[str]:
-        """The catalog cache's keys, read with the throttles (config/api/throttling.py)."""
-        if self.action == "list":
-            return catalog_keys(request, self._known_params())
-        if self.action == "retrieve":
-            return catalog_keys(request)
-        return []
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
@@ -224,14 +236,6 @@ class TaxonomyViewSet(CachedListMixin, viewsets.GenericViewSet[Any]):
 
     permission_classes = [AllowAny]
     filter_backends = [SelectorFilterBackend]
-
-    def round_trip_reads(self, request: Request) -> list[str]:
-        """The catalog cache's keys, read with the throttles (config/api/throttling.py)."""
-        if self.action == "list":
-            return catalog_keys(request, self._known_params())
-        if self.action == "retrieve":
-            return catalog_keys(request)
-        return []
 
     selector: ClassVar[Callable[..., QuerySet[Any]]]
 
