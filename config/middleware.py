@@ -342,11 +342,10 @@ class CorsMiddleware(_Cors):
 class SecurityMiddleware(_Security):
     """Django's security headers and HTTPS redirect, the header values built once.
 
-    Django composes the HSTS and Referrer-Policy values from their settings on every
-    response and asks whether the request is secure twice (each time reading
-    SECURE_PROXY_SSL_HEADER through the lazy settings); the values are the same for
-    every response of a process (the middleware is built again when a test changes a
-    setting: Django's test client loads the stack per request).
+    Django composes the HSTS and Referrer-Policy values from its settings on every
+    response and asks twice whether the request is secure (each time reading
+    SECURE_PROXY_SSL_HEADER through the lazy settings); the settings themselves are
+    read when the stack is built, as Django's middleware reads them.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:

@@ -191,3 +191,24 @@ def test_cors_answers_an_origin_and_a_preflight_and_varies_without_one():
     assert "Access-Control-Allow-Origin" not in plain
     assert "origin" in plain["Vary"]
     assert "origin" not in admin.get("Vary", "")  # outside CORS_URLS_REGEX
+
+
+def test_a_token_write_records_its_author_in_the_history(clinician):
+    from exercises.models import Exercise
+    from tests.exercises.test_authoring_api import BRIDGE
+    from tests.factories import MuscleFactory
+
+    MuscleFactory(slug="gluteus-maximus")
+
+    response = Client().post(
+        "/api/v1/exercises/",
+        {**BRIDGE, "primary_muscles": ["gluteus-maximus"]},
+        content_type="application/json",
+        **_bearer(clinician),
+    )
+
+    assert response.status_code == 201, response.content
+    assert not hasattr(response.wsgi_request, "session")
+    exercise = Exercise.objects.get(pk=response.json()["id"])
+    # simple_history's middleware: the user DRF authenticated, not the session's.
+    assert exercise.history.first().history_user == clinician
