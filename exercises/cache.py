@@ -8,14 +8,16 @@ for ``CATALOG_CACHE_SECONDS`` (default one hour; 0 turns the cache off). Staff s
 drafts in the same URLs and always bypass it. Errors (400, 404) are not cached. The
 request is authenticated and throttled before the cache is read.
 
-Invalidation is by generation: the cache holds one catalog *token*, every entry records
-the token it was made under, and an entry is served only while its token is current.
-Any write to the catalog replaces the token (``catalog_changed``), which makes every
-entry stale at once; readers fetch the token and the entry in one round trip. Saves and
-deletes of the catalog models and their many-to-many changes call it through signals
-(``connect_signals``); bulk writers (the importer, the demo loader) call it themselves.
-The token is replaced twice, when the write happens and again once its transaction
-commits, so a reader that ran between the two cannot leave a stale entry behind.
+Invalidation is by generation (the mechanism of ``common/cache.py``): the cache holds one
+catalog *token*, every entry records the token it was made under, and an entry is served
+only while its token is current. Any write to the catalog replaces the token
+(``catalog_changed``), which makes every entry stale at once; readers fetch the token
+and the entry in one round trip. Saves and deletes of the catalog models and their
+many-to-many changes call it through signals (``connect_signals``); bulk writers (the
+importer, the demo loader) call it themselves. The token is replaced twice, when the
+write happens and again once its transaction commits, so a reader that ran between the
+two cannot leave a stale entry behind. The patients' cached answers show catalog
+content too: they are made under this token as well (``sessions/cache.py``).
 
 If the cache is unavailable (Redis down, ``IGNORE_EXCEPTIONS``) every read misses and the
 views answer from the database as without a cache.
@@ -24,19 +26,16 @@ views answer from the database as without a cache.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Callable, Collection
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import models, transaction
+from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.utils.cache import set_response_etag
 from rest_framework.request import Request
 
+from common.cache import answer_from, answer_store, generation_bump, generation_read
 from exercises.selectors import can_see_unpublished
 
 __all__ = ["catalog_changed", "catalog_response", "connect_signals"]
@@ -48,12 +47,7 @@ M2M_WRITES = {"post_add", "post_remove", "post_clear"}
 
 def catalog_changed(**_: Any) -> None:
     """Make every cached catalog answer stale, now and again once the write commits."""
-    _token_replace()
-    transaction.on_commit(_token_replace)
-
-
-def _token_replace() -> None:
-    cache.set(TOKEN_KEY, secrets.token_hex(8), timeout=None)
+    generation_bump(TOKEN_KEY)
 
 
 def _on_m2m_changed(action: str, **kwargs: Any) -> None:
@@ -113,32 +107,10 @@ def catalog_response(
     ):
         return render()
     key = _entry_key(request)
-    found = cache.get_many([TOKEN_KEY, key])
-    token = found.get(TOKEN_KEY)
-    entry = found.get(key)
-    if token is not None and entry is not None and entry[0] == token:
-        _, content, content_type, etag = entry
-        return HttpResponse(content, content_type=content_type, headers={"ETag": etag})
-    if token is None:
-        # First read after a flush: start a generation (add: concurrent readers agree).
-        cache.add(TOKEN_KEY, secrets.token_hex(8), timeout=None)
-        token = cache.get(TOKEN_KEY)
+    tokens, entry = generation_read([TOKEN_KEY], key)
+    cached = answer_from(entry, tokens)
+    if cached is not None:
+        return cached
     response = render()
-    if (
-        response.status_code == 200
-        and token
-        and hasattr(response, "add_post_render_callback")
-    ):
-
-        def store(rendered: HttpResponse) -> None:
-            set_response_etag(rendered)
-            entry = (
-                token,
-                rendered.content,
-                rendered["Content-Type"],
-                rendered["ETag"],
-            )
-            cache.set(key, entry, timeout=timeout)
-
-        response.add_post_render_callback(store)
+    answer_store(response, key=key, tokens=tokens, timeout=timeout)
     return response

@@ -1,15 +1,19 @@
-"""Receivers of the sessions app's domain events: queue the alert rules after the commit."""
+"""Receivers of the sessions app's domain events: queue the alert rules after the commit;
+and the patient's cached answers made stale by this app's writes that they show.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
-from outcomes.models import QuestionnaireResponse
+from outcomes.models import QuestionnaireAssignment, QuestionnaireResponse
 from outcomes.signals import questionnaire_response_created
 from outcomes.tasks import alerts_response_rules, alerts_session_rules
-from sessions.models import Session
+from sessions.cache import patient_changed
+from sessions.models import Plan, Session
 from sessions.signals import session_changed
 
 DISPATCH_UID = "outcomes.alerts_on_session_changed"
@@ -35,7 +39,36 @@ def on_response_created(
     transaction.on_commit(lambda: alerts_response_rules.delay(response_id), robust=True)
 
 
+def on_assignment_written(
+    sender: Any, *, instance: QuestionnaireAssignment, **_: Any
+) -> None:
+    """Due questionnaires (``me/today/``) changed: the plan's patient's answers are stale."""
+    patient_id = (
+        Plan.objects.filter(pk=instance.plan_id).values_list("patient_id", flat=True)
+    ).first()
+    if patient_id is not None:
+        patient_changed(patient_id)
+
+
+def on_response_written(
+    sender: Any, *, instance: QuestionnaireResponse, **_: Any
+) -> None:
+    """New answers change what is due (``me/today/``) and the progress' measures."""
+    patient_changed(instance.patient_id)
+
+
 def connect() -> None:
+    for signal in (post_save, post_delete):
+        signal.connect(
+            on_assignment_written,
+            sender=QuestionnaireAssignment,
+            dispatch_uid=f"outcomes.patient_cache_assignment_{signal is post_save}",
+        )
+        signal.connect(
+            on_response_written,
+            sender=QuestionnaireResponse,
+            dispatch_uid=f"outcomes.patient_cache_response_{signal is post_save}",
+        )
     session_changed.connect(
         on_session_changed, sender=Session, dispatch_uid=DISPATCH_UID
     )

@@ -349,6 +349,7 @@ def progress_get(
         weeks=weeks,
         summary=summary,
         items=items_progress(
+            patient_id=patient.pk,
             tz=tz,
             date_from=date_from,
             date_to=date_to,

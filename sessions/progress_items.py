@@ -18,7 +18,11 @@ Rules (docs/plans-and-progress.md):
 - Adherence: done / prescribed, 2 decimals, not capped; null when nothing was
   prescribed.
 
-Three queries (items, entries, sets), whatever the number of sessions.
+Three queries (items, entries, sets), whatever the number of sessions. The entries are
+found from the patient's sessions in range (the ``(patient, started_at)`` index), not from
+the plan items: an item's entries span the patient's whole history, and reading them all
+to keep the range's made the cost grow with every session logged (docs/performance.md,
+issue 14).
 """
 
 from __future__ import annotations
@@ -30,8 +34,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-
-from django.db.models import Subquery
 
 from common.models import Direction
 from sessions.models import PlanItem, SessionExercise, SessionSet
@@ -96,6 +98,7 @@ def entry_sets_done(
 
 def items_progress(
     *,
+    patient_id: uuid.UUID,
     tz: zoneinfo.ZoneInfo,
     date_from: dt.date,
     date_to: dt.date,
@@ -134,6 +137,7 @@ def items_progress(
         for plan_id, timeline in plans.items()
     }
     done = _sets_done_per_week(
+        patient_id=patient_id,
         items=items,
         start=local_midnight(date_from, tz),
         end=local_midnight(date_to + dt.timedelta(days=1), tz),
@@ -180,6 +184,7 @@ def items_progress(
 
 def _sets_done_per_week(
     *,
+    patient_id: uuid.UUID,
     items: Sequence[PlanItem],
     start: dt.datetime,
     end: dt.datetime,
@@ -187,19 +192,25 @@ def _sets_done_per_week(
 ) -> dict[int, dict[dt.date, int]]:
     """plan item id -> week -> sets done (two queries: entries, completed set rows)."""
     by_id = {item.pk: item for item in items}
-    in_range = SessionExercise.objects.filter(
-        plan_item_id__in=list(by_id),
-        session__deleted_at__isnull=True,
-        session__started_at__gte=start,
-        session__started_at__lt=end,
-    )
     entries = list(
-        in_range.values_list("id", "plan_item_id", "status", "session__started_at")
+        SessionExercise.objects.filter(
+            session__patient_id=patient_id,
+            session__started_at__gte=start,
+            session__started_at__lt=end,
+            session__deleted_at__isnull=True,
+            plan_item_id__in=list(by_id),
+        )
+        .order_by()
+        .values_list("id", "plan_item_id", "status", "session__started_at")
     )
     sides: dict[int, list[str]] = defaultdict(list)
-    for entry_id, side in SessionSet.objects.filter(
-        session_exercise_id__in=Subquery(in_range.values("id")), completed=True
-    ).values_list("session_exercise_id", "side"):
+    for entry_id, side in (
+        SessionSet.objects.filter(
+            session_exercise_id__in=[entry[0] for entry in entries], completed=True
+        )
+        .order_by()
+        .values_list("session_exercise_id", "side")
+    ):
         sides[entry_id].append(side)
 
     out: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))

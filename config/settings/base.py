@@ -212,6 +212,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Public catalog reads are cached in it (exercises/cache.py); 0 turns that off.
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=3600)
+# A patient's reads of their own data (sessions/cache.py): dropped on any change; 0: off.
+PATIENT_CACHE_SECONDS = env.int("PATIENT_CACHE_SECONDS", default=600)
 
 # ---------------------------------------------------------------------------
 # Django REST framework

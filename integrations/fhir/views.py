@@ -11,7 +11,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
 from django.http import Http404
+from django.http.response import HttpResponseBase
+from django.utils.decorators import method_decorator
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -27,6 +30,7 @@ from rest_framework.views import APIView
 from integrations.fhir import mapping, search
 from integrations.fhir.capability import capability_statement
 from integrations.fhir.resources import RESOURCE_TYPES, Gone, ResourceType
+from sessions.cache import patient_response
 from users.models import User
 from users.services import access_log_record_many
 
@@ -83,6 +87,9 @@ def fhir_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
     return response
 
 
+# Reads only: outside ATOMIC_REQUESTS (a cached answer opens no transaction; a read's
+# access-log entry is one INSERT).
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class FHIRView(APIView):
     schema = None  # not in /api/schema/: the CapabilityStatement describes it
     renderer_classes = [FHIRJSONRenderer, JSONRenderer]
@@ -132,8 +139,18 @@ class MetadataView(FHIRView):
         return Response(capability_statement(base_url=base))
 
 
+# A patient's reads of these are cached with their other answers (sessions/cache.py):
+# a CarePlan shows the plan, whose writes make the patient's cached answers stale.
+PATIENT_CACHED = frozenset({"CarePlan"})
+
+
 class ReadView(FHIRView):
-    def get(self, request: Request, resource_type: str, pk: str) -> Response:
+    def get(self, request: Request, resource_type: str, pk: str) -> HttpResponseBase:
+        if resource_type in PATIENT_CACHED:
+            return patient_response(request, lambda: self._read(resource_type, pk))
+        return self._read(resource_type, pk)
+
+    def _read(self, resource_type: str, pk: str) -> Response:
         resource = self.resource_type(resource_type)
         try:
             found = resource.read(self.caller(), pk)

@@ -8,7 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from rest_framework import exceptions, renderers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -25,6 +28,7 @@ from outcomes.api.serializers import CalendarFeedSerializer, TodaySerializer
 from outcomes.models import CalendarFeed
 from outcomes.selectors.reminders import calendar_render, today_get
 from outcomes.services.reminders import calendar_feed_rotate
+from sessions.cache import patient_response
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -56,14 +60,21 @@ def _feed_url(request: Request, feed: CalendarFeed | None) -> str | None:
 
 
 @TODAY_SCHEMA
+# A read: outside ATOMIC_REQUESTS (a cached answer opens no transaction).
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class TodayView(APIView):
     """What is scheduled, done and due today for the signed-in patient."""
 
     permission_classes = [IsAuthenticated, IsPatient]
 
-    def get(self, request: Request) -> Response:
-        patient = signed_in_user(request)
-        return Response(TodaySerializer(today_get(patient=patient)).data)
+    def get(self, request: Request) -> HttpResponseBase:
+        # Cached per patient and local date (sessions/cache.py).
+        return patient_response(
+            request,
+            lambda: Response(
+                TodaySerializer(today_get(patient=signed_in_user(request))).data
+            ),
+        )
 
 
 @CALENDAR_SCHEMA

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import parse_etags
@@ -38,6 +39,7 @@ from sessions.api.serializers import (
     SessionSerializer,
     SessionUpdateSerializer,
 )
+from sessions.cache import patient_response
 from sessions.models import Plan, Session
 from sessions.selectors.logs import (
     SessionFilterSet,
@@ -111,7 +113,11 @@ class SessionViewSet(viewsets.GenericViewSet[Any]):
         # Malformed values parse to [] and so match nothing: a 412, like a stale tag.
         return parse_etags(header)
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponseBase:
+        # A patient's own pages are cached (sessions/cache.py): most syncs find nothing.
+        return patient_response(request, lambda: self._page(request))
+
+    def _page(self, request: Request) -> Response:
         queryset = self.get_queryset()  # validates the filters (400)
         # pagination_class below: the stubs know only BasePagination | None.
         params, paginator = (
@@ -194,6 +200,9 @@ class SessionViewSet(viewsets.GenericViewSet[Any]):
 
 
 @PLAN_SCHEMA
+# Reads outside ATOMIC_REQUESTS (a cached answer opens no transaction; a read gains
+# nothing from one at READ COMMITTED); each write is one transaction, its answer included.
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class PlanViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -229,7 +238,13 @@ class PlanViewSet(
         query.is_valid(raise_exception=True)
         return query.validated_data["on"]
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    # A cached answer is a plain HttpResponse, which DRF's finalize_response passes through.
+    def list(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        return patient_response(request, lambda: self._plans(request))
+
+    def _plans(self, request: Request) -> Response:
         on = self._on()
         page = self.paginate_queryset(self.get_queryset())
         plans = list(page) if page is not None else list(self.get_queryset())
@@ -242,7 +257,13 @@ class PlanViewSet(
         data = PlanSerializer(plans_as_of(plans=plans, on=on), many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    # A cached answer is a plain HttpResponse, which DRF's finalize_response passes through.
+    def retrieve(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        return patient_response(request, lambda: self._plan(request))
+
+    def _plan(self, request: Request) -> Response:
         on = self._on()
         plan = self.get_object()
         plans_read(
@@ -266,6 +287,7 @@ class PlanViewSet(
         data = PlanSerializer(plans_as_of(plans=[fresh], on=None)[0]).data
         return Response(data, status=status_code)
 
+    @transaction.atomic
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = PlanCreateSerializer(data=request.data)
         if not serializer.is_valid():
@@ -279,6 +301,7 @@ class PlanViewSet(
         )
         return self._answer(plan, status.HTTP_201_CREATED)
 
+    @transaction.atomic
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
         serializer = PlanUpdateSerializer(data=request.data)
@@ -302,12 +325,17 @@ class PlanViewSet(
 
 
 @PROGRESS_SCHEMA
+# A read: outside ATOMIC_REQUESTS (a cached answer opens no transaction).
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class ProgressView(APIView):
     """A patient's weekly progress: adherence, pain before/after and the pain trend."""
 
     permission_classes = [IsAuthenticated]
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
+        return patient_response(request, lambda: self._progress(request))
+
+    def _progress(self, request: Request) -> Response:
         # A plain dict: DRF reads a QueryDict like a form, where a blank value means
         # "not sent"; here ?to= or ?patient= is a malformed value (400), as elsewhere.
         query = ProgressQuerySerializer(data=request.query_params.dict())

@@ -19,10 +19,11 @@ def patient_erase(*, user: User, password: str) -> None:
 
     Deleted: the user, care relationships, plans with items and their edit history,
     session logs (exercises, sets, tombstones), login records (django-axes) and
-    refresh-token records; and what the apps above keep (``patient_erasing``: alerts,
+    refresh-token records; and what other modules keep (``patient_erasing``: alerts,
     questionnaires and the calendar feed go with the user row, webhook messages about
-    the patient are deleted). Kept with nothing that identifies the patient: access-log
-    entries (readers stay accountable) and admin change-log entries (who did what).
+    the patient are deleted, sessions/cache.py drops their cached answers). Kept with
+    nothing that identifies the patient: access-log entries (readers stay accountable)
+    and admin change-log entries (who did what).
     """
     user_erase_check(user=user, password=password)
     plan_ids = [

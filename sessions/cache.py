@@ -1,0 +1,141 @@
+"""A patient's own reads, cached per patient in the shared cache (Redis).
+
+What is cached: the rendered ``200`` answers of a patient's reads of their own data,
+as only they see them: plans (list and detail), sessions (list and sync pages), progress,
+``me/today/`` and the FHIR CarePlan read (the views call ``patient_response``). A hit
+runs no SQL beyond authentication. Only a patient reading as themselves is cached:
+clinicians and admins always read from the database, so each of their reads of a
+patient's data is written to the access log as before. Errors are not cached. The
+request is authenticated and throttled before the cache is read.
+
+Invalidation is by generation (the mechanism of ``common/cache.py``): each patient has a
+*token*, and an entry is served only while both the patient's token and the catalog's
+(``exercises/cache.py``: answers show exercise names and routines) are the ones it was
+made under. ``patient_changed`` replaces the patient's token, at the write and again on
+commit. It is called by this app's receivers of its own domain signals (a session
+uploaded, edited or deleted; a plan prescribed, adjusted or ended: ``connect_signals``)
+and by the apps above for what their answers show (``outcomes``: questionnaire
+assignments and responses, shown by ``me/today/``). Answers that depend on the date are
+right across midnight because an entry answers one variant: the full URL, the
+``Accept`` header, the patient's time zone and their local date.
+
+Each patient has ``SLOTS`` entries at most (a variant's digest picks its slot; two
+variants in one slot replace each other), so no client can fill Redis with copies of
+one answer (``?updated_since=`` takes any number), and erasure knows every key to
+delete: ``patient_forget`` (on ``patient_erasing``, sent by ``patient_erase``: at the
+erasure and again on commit) removes the patient's token and entries; nothing of
+theirs stays in the cache.
+Entries live ``PATIENT_CACHE_SECONDS`` at most (default 600; 0 turns the cache off).
+
+If the cache is unavailable (Redis down, ``IGNORE_EXCEPTIONS``) every read misses and
+the views answer from the database as without a cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http.response import HttpResponseBase
+from rest_framework.request import Request
+
+from common.cache import answer_from, answer_store, generation_bump, generation_read
+from exercises.cache import TOKEN_KEY as CATALOG_TOKEN_KEY
+from sessions.schedules import local_today
+from sessions.signals import patient_erasing, plan_changed, session_changed
+from users.models import User
+
+__all__ = [
+    "connect_signals",
+    "patient_changed",
+    "patient_forget",
+    "patient_response",
+]
+
+SLOTS = 8
+
+
+def _token_key(patient_id: Any) -> str:
+    return f"patient:{patient_id}:token"
+
+
+def _entry_keys(patient_id: Any) -> list[str]:
+    return [f"patient:{patient_id}:answer:{slot}" for slot in range(SLOTS)]
+
+
+def patient_changed(patient_id: Any) -> None:
+    """Make every cached answer of this patient stale, now and again on commit."""
+    generation_bump(_token_key(patient_id))
+
+
+def patient_forget(patient_id: Any) -> None:
+    """Delete the patient's token and cached answers, now and again on commit."""
+    keys = [_token_key(patient_id), *_entry_keys(patient_id)]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _on_session_changed(sender: Any, *, session: Any, **_: Any) -> None:
+    patient_changed(session.patient_id)
+
+
+def _on_plan_changed(sender: Any, *, plan: Any, **_: Any) -> None:
+    patient_changed(plan.patient_id)
+
+
+def _on_patient_erasing(sender: Any, *, patient: User, **_: Any) -> None:
+    patient_forget(patient.pk)
+
+
+def connect_signals() -> None:
+    """Wire ``patient_changed`` to this app's writes (its domain signals), and
+    ``patient_forget`` to the patient's erasure."""
+    session_changed.connect(_on_session_changed, dispatch_uid="patient_cache:session")
+    plan_changed.connect(_on_plan_changed, dispatch_uid="patient_cache:plan")
+    patient_erasing.connect(_on_patient_erasing, dispatch_uid="patient_cache:erasing")
+
+
+def _own_reader(request: Request) -> User | None:
+    """The caller if the answer is a patient's read of their own data, else None."""
+    user = request.user
+    if (
+        request.method == "GET"
+        and isinstance(user, User)
+        and user.is_patient
+        and not (user.is_staff or user.is_superuser)
+    ):
+        return user
+    return None
+
+
+def patient_response(
+    request: Request, render: Callable[[], HttpResponseBase]
+) -> HttpResponseBase:
+    """The cached answer to a patient's read of their own data, or ``render()``'s,
+    cached if it is a ``200``. Anyone else's read is ``render()``'s (and logged by it).
+    """
+    timeout = settings.PATIENT_CACHE_SECONDS
+    patient = _own_reader(request)
+    if not timeout or patient is None:
+        return render()
+    variant = "\n".join(
+        (
+            request.build_absolute_uri(),
+            request.headers.get("Accept", ""),
+            patient.timezone,
+            local_today(tz_name=patient.timezone).isoformat(),
+        )
+    )
+    digest = hashlib.sha256(variant.encode()).hexdigest()
+    key = _entry_keys(patient.pk)[int(digest[:8], 16) % SLOTS]
+    tokens, entry = generation_read([_token_key(patient.pk), CATALOG_TOKEN_KEY], key)
+    cached = answer_from(entry, tokens, digest)
+    if cached is not None:
+        return cached
+    response = render()
+    answer_store(response, key=key, tokens=tokens, timeout=timeout, variant=digest)
+    return response
