@@ -24,8 +24,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware as _Csrf
 from django.middleware.http import ConditionalGetMiddleware as _ConditionalGet
 from django.middleware.security import SecurityMiddleware as _Security
-from django.utils.cache import patch_vary_headers, set_response_etag
+from django.utils.cache import patch_vary_headers
 
+from common.etags import response_etag_set
 from config.api.exceptions import PROBLEM_CONTENT_TYPE, problem
 
 # Where the API lives (config/urls.py): token-authenticated JSON, no admin pages.
@@ -297,22 +298,24 @@ _PRECONDITIONS = (
 class ConditionalGetMiddleware(_ConditionalGet):
     """Django's ETag on every GET answer and its 304/412, without the empty checks.
 
-    A GET without any precondition header cannot be answered 304 or 412: the answer
-    gets its ETag (an md5 of the body, unless the view set one or said no-store) and
-    goes out, without parsing four absent headers and the response's dates. A GET with
-    a precondition takes Django's own path.
+    The ETag is ``common.etags``' hash of the body (xxh3-128, not Django's md5), unless
+    the view set one or said no-store. A GET without any precondition header cannot be
+    answered 304 or 412: the answer gets its ETag and goes out, without parsing four
+    absent headers and the response's dates. A GET with a precondition takes Django's
+    own path, with the ETag already set.
     """
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        meta = request.META
-        if request.method != "GET" or any(name in meta for name in _PRECONDITIONS):
-            return super().process_response(request, response)
+        if request.method != "GET":
+            return response
         if "ETag" not in response and (
             "Cache-Control" not in response or self.needs_etag(response)
         ):
-            set_response_etag(response)
+            response_etag_set(response)
+        if any(name in request.META for name in _PRECONDITIONS):
+            return super().process_response(request, response)
         return response
 
 
