@@ -33,7 +33,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.utils.cache import set_response_etag
+
+from common.etags import response_etag_set
 
 __all__ = ["answer_from", "answer_store", "generation_bump", "generation_read"]
 
@@ -111,7 +112,7 @@ def answer_store(
         return
 
     def store(rendered: HttpResponse) -> None:
-        set_response_etag(rendered)
+        response_etag_set(rendered)
         entry = (tokens, variant, rendered.content, dict(rendered.items()))
         cache.set(key, entry, timeout=timeout)
 

@@ -15,14 +15,21 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 import structlog
 import structlog.tracebacks
-from django.http import HttpRequest, HttpResponse
+from asgiref.sync import iscoroutinefunction
+from django.core.signals import setting_changed
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django_structlog import signals as structlog_signals
 from django_structlog.app_settings import app_settings as structlog_settings
 from django_structlog.middlewares import RequestMiddleware
+from django_structlog.middlewares.request import (
+    async_streaming_content_wrapper,
+    sync_streaming_content_wrapper,
+)
 
 from config.security import client_ip
 
@@ -70,6 +77,7 @@ def formatter(fmt: str) -> dict[str, Any]:
     if fmt not in LOG_FORMATS:
         raise ValueError(f"DJANGO_LOG_FORMAT must be one of {LOG_FORMATS}, not {fmt!r}")
     if fmt == "json":
+        factory: Any = JSONFormatter
         processors = [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             # Structured tracebacks without frame locals: those may hold passwords,
@@ -77,18 +85,45 @@ def formatter(fmt: str) -> dict[str, Any]:
             structlog.processors.ExceptionRenderer(
                 structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
             ),
-            structlog.processors.JSONRenderer(),
+            _RENDER_JSON,
         ]
     else:
+        factory = structlog.stdlib.ProcessorFormatter
         processors = [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.dev.ConsoleRenderer(colors=False),
         ]
     return {
-        "()": structlog.stdlib.ProcessorFormatter,
+        "()": factory,
         "processors": processors,
         "foreign_pre_chain": _SHARED_PROCESSORS,
     }
+
+
+_RENDER_JSON = structlog.processors.JSONRenderer()
+
+
+class JSONFormatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's formatter for JSON lines, with a short way for a plain event.
+
+    A record from structlog (its ``msg`` the finished event dict) without an exception
+    or a stack is rendered by the same JSONRenderer the processors end with: the same
+    line, without copying the record and running the processors that would find
+    nothing to do (about a third of the access log line's cost). Anything else takes
+    the processors.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        event = record.msg
+        if (
+            type(event) is dict
+            and hasattr(record, "_name")
+            and "exc_info" not in event
+            and not record.exc_info
+            and not record.stack_info
+        ):
+            return str(_RENDER_JSON(None, "", event))
+        return super().format(record)
 
 
 # The format of http.server's per-request line (BaseHTTPRequestHandler.log_request),
@@ -150,15 +185,6 @@ def build_logging(fmt: str, level: str, *, quiet: bool = False) -> dict[str, Any
     }
 
 
-def add_duration(
-    request: HttpRequest, log_kwargs: dict[str, Any], **kwargs: Any
-) -> None:
-    """Add the request's duration to its request_finished line (the access log)."""
-    started = getattr(request, "started_at", None)
-    if started is not None:
-        log_kwargs["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
-
-
 class RequestIdMiddleware:
     """Give every request an id (upstream X-Request-ID if sane) and echo it in the response.
 
@@ -169,9 +195,6 @@ class RequestIdMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        structlog_signals.bind_extra_request_finished_metadata.connect(
-            add_duration, dispatch_uid="config.logs.add_duration"
-        )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.started_at = time.perf_counter()  # type: ignore[attr-defined]
@@ -187,28 +210,105 @@ class RequestIdMiddleware:
 
 # django-structlog's request logger (request_started, request_finished).
 _REQUEST_LOGGER = logging.getLogger("django_structlog.middlewares.request")
+# What structlog's add_log_level writes for a level given as a number.
+_LEVEL_NAMES = {
+    logging.DEBUG: "debug",
+    logging.INFO: "info",
+    logging.WARNING: "warning",
+    logging.ERROR: "error",
+    logging.CRITICAL: "critical",
+}
+_TIMESTAMP = structlog.processors.TimeStamper(fmt="iso", utc=True)
+
+
+@dataclass(frozen=True)
+class _AccessLogSettings:
+    """django-structlog's settings the access log reads on every request.
+
+    Read through its ``app_settings`` once (each is a ``getattr`` on Django's lazy
+    settings with a default: a raised and caught AttributeError per unset setting, per
+    request), and again after a setting changes (tests).
+    """
+
+    ip_logging: bool
+    start_level: int
+    user_id_field: str | None
+    levels: dict[int, int]
+
+    @classmethod
+    def read(cls) -> _AccessLogSettings:
+        app = structlog_settings
+        return cls(
+            ip_logging=app.IP_LOGGING_ENABLED,
+            start_level=app.STATUS_START_LOG_LEVEL,
+            user_id_field=app.USER_ID_FIELD,
+            levels={
+                2: app.STATUS_2XX_LOG_LEVEL,
+                4: app.STATUS_4XX_LOG_LEVEL,
+                5: app.STATUS_5XX_LOG_LEVEL,
+                0: app.STATUS_DEFAULT_LOG_LEVEL,
+            },
+        )
+
+
+_ACCESS_LOG_SETTINGS: list[_AccessLogSettings] = []
+
+
+def _access_log_settings() -> _AccessLogSettings:
+    if not _ACCESS_LOG_SETTINGS:
+        _ACCESS_LOG_SETTINGS.append(_AccessLogSettings.read())
+    return _ACCESS_LOG_SETTINGS[0]
+
+
+def _access_log_settings_forget(**kwargs: Any) -> None:
+    _ACCESS_LOG_SETTINGS.clear()
+
+
+setting_changed.connect(
+    _access_log_settings_forget, dispatch_uid="config.logs.access_log_settings"
+)
 
 
 class AccessLogMiddleware(RequestMiddleware):
-    """django-structlog's access log, with the same lines at a third of the cost.
+    """django-structlog's access log: the same lines at a fraction of the cost.
 
-    Profiled (docs/performance.md): two thirds of the request's fixed cost went to
+    Profiled (docs/performance.md, issue 14), the request's fixed cost went to
     - ``request_started``, built and sent through every processor to be dropped by the
       level filter (it is logged at DEBUG): now built only when its level is enabled;
     - the client address through django-ipware: now ``config.security.client_ip``, the
-      address the throttles and the login lockout use (one rule for all three).
+      address the throttles and the login lockout use (one rule for all three);
+    - ``request_finished`` through structlog's processor chain, ``logging``'s caller
+      lookup and the formatter's copy of the record: now its event dict is built here
+      with the keys and values those processors give it (merged context, logger name,
+      level, ISO timestamp) and handed to the logger as the one record they would
+      have made (``JSONFormatter`` renders it).
+    A request that raised (``request_failed``) takes django-structlog's own path.
     """
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        super().__init__(get_response)
+        self._async = iscoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self._async:
+            return self.__acall__(request)
+        self.prepare(request)
+        response = cast(HttpResponse, self.get_response(request))
+        self.handle_response(request, response)
+        return response
 
     def prepare(self, request: HttpRequest) -> None:
         # RequestIdMiddleware (first) has put a safe id in the header django-structlog
         # trusts (DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID).
+        conf = _access_log_settings()
         structlog.contextvars.bind_contextvars(
             request_id=request.META.get(REQUEST_ID_META) or str(uuid.uuid4())
         )
-        self.bind_user_id(request)
-        if structlog_settings.IP_LOGGING_ENABLED:
+        if conf.ip_logging:
             self.bind_ip(request)
-        level = structlog_settings.STATUS_START_LOG_LEVEL
+        if hasattr(request, "user"):
+            self.bind_user_id(request)
+        level = conf.start_level
         if not _REQUEST_LOGGER.isEnabledFor(level):
             return
         log_kwargs = {
@@ -226,6 +326,73 @@ class AccessLogMiddleware(RequestMiddleware):
     @classmethod
     def bind_ip(cls, request: HttpRequest) -> None:
         structlog.contextvars.bind_contextvars(ip=client_ip(request))
+
+    def handle_response(self, request: HttpRequest, response: HttpResponse) -> None:
+        if hasattr(request, "_raised_exception"):
+            super().handle_response(request, response)
+            return
+        conf = _access_log_settings()
+        if hasattr(request, "session"):
+            # django-structlog's: reading the user must not mark the session accessed.
+            self.bind_user_id(request)
+        elif conf.user_id_field:
+            # No session (config.middleware.browser_free): the user DRF authenticated,
+            # or none (anonymous: null, as Django's AnonymousUser would have said).
+            user_id = getattr(getattr(request, "user", None), conf.user_id_field, None)
+            if isinstance(user_id, uuid.UUID):
+                user_id = str(user_id)
+            structlog.contextvars.bind_contextvars(user_id=user_id)
+        context = structlog.contextvars.get_contextvars()
+        level = conf.levels.get(response.status_code // 100) or conf.levels[0]
+        if _REQUEST_LOGGER.isEnabledFor(level):
+            self._finished(request, response, level, context)
+        if isinstance(response, StreamingHttpResponse):
+            wrapper: Any = (
+                async_streaming_content_wrapper
+                if response.is_async
+                else sync_streaming_content_wrapper
+            )
+            response.streaming_content = wrapper(response.streaming_content, context)
+        structlog.contextvars.clear_contextvars()
+
+    def _finished(
+        self,
+        request: HttpRequest,
+        response: HttpResponse,
+        level: int,
+        context: dict[str, Any],
+    ) -> None:
+        """The request_finished line, as structlog's processors would have made it."""
+        event: dict[str, Any] = {
+            "code": response.status_code,
+            "request": self.format_request(request),
+        }
+        started = getattr(request, "started_at", None)
+        if started is not None:
+            event["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        finished = structlog_signals.bind_extra_request_finished_metadata
+        if finished.receivers:
+            finished.send(
+                sender=self.__class__,
+                request=request,
+                logger=_structlog_request_logger(),
+                response=response,
+                log_kwargs=event,
+            )
+        event["event"] = "request_finished"
+        for key, value in context.items():
+            event.setdefault(key, value)
+        event["logger"] = _REQUEST_LOGGER.name
+        name = _LEVEL_NAMES.get(level) or logging.getLevelName(level).lower()
+        event["level"] = name
+        _TIMESTAMP(None, name, event)
+        record = logging.LogRecord(
+            _REQUEST_LOGGER.name, level, __file__, 0, event, None, None
+        )
+        # What structlog's wrap_for_formatter attaches: the record is structlog's.
+        record._logger = _REQUEST_LOGGER
+        record._name = name
+        _REQUEST_LOGGER.handle(record)
 
 
 def _structlog_request_logger() -> Any:

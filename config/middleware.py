@@ -1,28 +1,106 @@
 """Request guards and response rules around every view: body size cap, no caching of
-personal data; cheaper versions of two library middlewares (the Content-Security-Policy
-header built once, flash messages only where pages show them): docs/performance.md."""
+personal data; cheaper versions of library middlewares (the Content-Security-Policy
+header built once, flash messages only where pages show them) and the browser-only
+middlewares that a token-authenticated API request skips: docs/performance.md."""
 
 from __future__ import annotations
 
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
+from corsheaders.middleware import CorsMiddleware as _Cors
 from csp.constants import HEADER as CSP_HEADER
 from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware as _Authentication
 from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware as _Session
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware as _Csrf
+from django.middleware.http import ConditionalGetMiddleware as _ConditionalGet
+from django.middleware.security import SecurityMiddleware as _Security
 from django.utils.cache import patch_vary_headers
 
+from common.etags import response_etag_set
 from config.api.exceptions import PROBLEM_CONTENT_TYPE, problem
 
 # Where the API lives (config/urls.py): token-authenticated JSON, no admin pages.
 API_PREFIX = "/api/"
+# The token-authenticated JSON APIs (not the docs pages under /api/docs/, /api/redoc/
+# and /api/schema/, which browsers open).
+TOKEN_API_PREFIXES = ("/api/v1/", "/fhir/")
+
+
+def browser_free(request: HttpRequest) -> bool:
+    """A request that the browser-only middlewares have nothing to do for.
+
+    A call to the JSON API without any cookie (a mobile app or an integration with a
+    bearer token, or anonymous; an empty Cookie header holds none): no session to load
+    or save, no CSRF cookie to read (DRF's views are csrf_exempt; DRF's
+    SessionAuthentication checks CSRF itself, and only for a session user), no Django
+    user to attach (DRF authenticates and sets ``request.user``), no flash messages.
+    A request with a cookie, or to any other path (the admin, the API docs pages),
+    takes every middleware as before.
+    """
+    # Django's test client sends an empty Cookie header when it holds no cookie.
+    return not request.META.get("HTTP_COOKIE") and request.path_info.startswith(
+        TOKEN_API_PREFIXES
+    )
+
+
+class BrowserOnlyMixin:
+    """For a ``MiddlewareMixin`` middleware: skipped whole for a browser-free request.
+
+    The middleware stays in MIDDLEWARE, in its place (the admin's system checks find
+    it; a request with a cookie sees the stack it always saw). Its ``process_view`` and
+    ``process_exception`` hooks, which Django's handler calls directly, still run: the
+    CSRF check of a view that is not exempt (no cookie: 403) is unchanged.
+    """
+
+    get_response: Any
+    async_mode: bool
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not self.async_mode and browser_free(request):
+            return self.skipped(request)
+        return super().__call__(request)  # type: ignore[misc]
+
+    def skipped(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+
+class SessionMiddleware(BrowserOnlyMixin, _Session):
+    """Django's sessions; a browser-free request has no session to load or save.
+
+    Its answer still says ``Vary: Cookie``, as the same answer did when the session
+    was looked at (DRF's SessionAuthentication, the no-store check): what the API
+    answers depends on a session cookie, which shared caches must know.
+    """
+
+    def skipped(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+class CsrfViewMiddleware(BrowserOnlyMixin, _Csrf):
+    """Django's CSRF middleware; without a cookie there is no token to read or rotate.
+
+    ``process_view`` (the check itself) runs for every request, browser-free or not.
+    """
+
+
+class AuthenticationMiddleware(BrowserOnlyMixin, _Authentication):
+    """Django's ``request.user`` from the session; a browser-free request has none.
+
+    DRF's authenticators (JWT; SessionAuthentication finds no user) set
+    ``request.user`` on the request when the view asks who calls.
+    """
 
 
 class BodySizeLimitMiddleware:
@@ -107,7 +185,9 @@ class SessionIdleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        if request.META.get("HTTP_COOKIE") and settings.SESSION_COOKIE_NAME in (
+            request.COOKIES
+        ):
             session = request.session
             seen = session.get(SESSION_SEEN_KEY)
             now = int(time.time())
@@ -187,7 +267,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         return built
 
 
-class AdminMessageMiddleware(MessageMiddleware):
+class AdminMessageMiddleware(BrowserOnlyMixin, MessageMiddleware):
     """django.contrib.messages for the pages that show messages (the admin), not the API.
 
     No API view adds or reads a flash message (they answer JSON); setting up the message
@@ -204,3 +284,113 @@ class AdminMessageMiddleware(MessageMiddleware):
         if not hasattr(request, "_messages"):
             return response
         return super().process_response(request, response)
+
+
+# The request headers that make a GET conditional (RFC 9110, section 13.1).
+_PRECONDITIONS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
+class ConditionalGetMiddleware(_ConditionalGet):
+    """Django's ETag on every GET answer and its 304/412, without the empty checks.
+
+    The ETag is ``common.etags``' hash of the body (xxh3-128, not Django's md5), unless
+    the view set one or said no-store. A GET without any precondition header cannot be
+    answered 304 or 412: the answer gets its ETag and goes out, without parsing four
+    absent headers and the response's dates. A GET with a precondition takes Django's
+    own path, with the ETag already set.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if request.method != "GET":
+            return response
+        if "ETag" not in response and (
+            "Cache-Control" not in response or self.needs_etag(response)
+        ):
+            response_etag_set(response)
+        if any(name in request.META for name in _PRECONDITIONS):
+            return super().process_response(request, response)
+        return response
+
+
+class CorsMiddleware(_Cors):
+    """django-cors-headers; a request without ``Origin`` gets only ``Vary: origin``.
+
+    Without an ``Origin`` header (every mobile app and server-side integration) the
+    library adds nothing but ``Vary: origin`` on the paths it serves; this does the
+    same without building ``request.headers``. Preflights (``OPTIONS``) and requests
+    with an ``Origin`` take the library's own path.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if (
+            self.async_mode
+            or "HTTP_ORIGIN" in request.META
+            or request.method == "OPTIONS"
+        ):
+            return super().__call__(request)
+        enabled = self.is_enabled(request)
+        response = cast(HttpResponseBase, self.get_response(request))
+        if enabled:
+            patch_vary_headers(response, ("origin",))
+        return response
+
+
+class SecurityMiddleware(_Security):
+    """Django's security headers and HTTPS redirect, the header values built once.
+
+    Django composes the HSTS and Referrer-Policy values from its settings on every
+    response and asks twice whether the request is secure (each time reading
+    SECURE_PROXY_SSL_HEADER through the lazy settings); the settings themselves are
+    read when the stack is built, as Django's middleware reads them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        super().__init__(get_response)
+        self._headers: list[tuple[str, str]] = []
+        if self.content_type_nosniff:
+            self._headers.append(("X-Content-Type-Options", "nosniff"))
+        policy = settings.SECURE_REFERRER_POLICY
+        if policy:
+            self._headers.append(
+                (
+                    "Referrer-Policy",
+                    ",".join(
+                        [v.strip() for v in policy.split(",")]
+                        if isinstance(policy, str)
+                        else policy
+                    ),
+                )
+            )
+        opener_policy = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
+        if opener_policy:
+            self._headers.append(("Cross-Origin-Opener-Policy", opener_policy))
+        self._sts = ""
+        if self.sts_seconds:
+            self._sts = f"max-age={self.sts_seconds}"
+            if self.sts_include_subdomains:
+                self._sts += "; includeSubDomains"
+            if self.sts_preload:
+                self._sts += "; preload"
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode:
+            return super().__call__(request)
+        secure = request.is_secure()
+        response: HttpResponseBase | None = None
+        if self.redirect and not secure:
+            response = self.process_request(request)  # the redirect to HTTPS, or None
+        if response is None:
+            response = cast(HttpResponseBase, self.get_response(request))
+        headers = response.headers
+        if self._sts and secure and "Strict-Transport-Security" not in headers:
+            headers["Strict-Transport-Security"] = self._sts
+        for name, value in self._headers:
+            headers.setdefault(name, value)
+        return response

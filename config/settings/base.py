@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "config.logs.RequestIdMiddleware",
     # Probes answer before host validation, the HTTPS redirect and the request log.
     "config.health.ProbeMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityMiddleware",
     # Content-Security-Policy (the admin above all; see CONTENT_SECURITY_POLICY).
     "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -65,17 +65,19 @@ MIDDLEWARE = [
     "config.logs.AccessLogMiddleware",
     # 413 before anything reads the body.
     "config.middleware.BodySizeLimitMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.middleware.CorsMiddleware",
+    # The browser-only middlewares (sessions, idle expiry, CSRF, the session's user,
+    # flash messages) do nothing for an API call without cookies: config.middleware.
+    "config.middleware.SessionMiddleware",
     # Idle expiry of admin sessions: a request pushes the expiry forward.
     "config.middleware.SessionIdleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Cache-Control: no-store on every authenticated API answer (personal data).
     "config.middleware.PrivateNoStoreMiddleware",
     # ETag on every GET response, and 304 for a matching If-None-Match.
-    "django.middleware.http.ConditionalGetMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.ConditionalGetMiddleware",
+    "config.middleware.CsrfViewMiddleware",
+    "config.middleware.AuthenticationMiddleware",
     # Flash messages of the admin (not set up for API paths).
     "config.middleware.AdminMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
