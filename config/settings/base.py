@@ -229,6 +229,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_RENDERER_CLASSES": ["config.api.renderers.JSONRenderer"],
     # DRF's JSON parser with a nesting limit (deep bodies are a 400, not a RecursionError).
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
+    # DRF's, its choice remembered per (renderers, Accept, format): config/api/negotiation.py.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.negotiation.ContentNegotiation",
     # The trusted-proxy setting above: 0 keys rate limits on REMOTE_ADDR and ignores
     # X-Forwarded-For (DRF's default, None, would key on the client-written header).
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
