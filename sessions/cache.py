@@ -125,7 +125,7 @@ def _lookup(request: Request) -> tuple[list[str], str]:
             variant = "\n".join(
                 (
                     request.build_absolute_uri(),
-                    request.headers.get("Accept", ""),
+                    request.META.get("HTTP_ACCEPT", ""),
                     patient.timezone,
                     local_today(tz_name=patient.timezone).isoformat(),
                 )
