@@ -32,6 +32,8 @@ from outcomes.services.reminders import calendar_feed_rotate
 from sessions.cache import patient_keys, patient_response
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rest_framework.request import Request
 
 
@@ -78,7 +80,7 @@ class TodayView(APIView):
             round_trip_found(request),
         )
 
-    def round_trip_reads(self, request: Request) -> list[str]:
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
         """The cache keys of the patient's own day, read with the throttles."""
         return patient_keys(request)
 

@@ -63,6 +63,8 @@ from sessions.services.plan_compose import plan_create_by_ids, plan_create_error
 from sessions.services.reads import plans_read, progress_read, sessions_read
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from django.db.models import QuerySet
     from rest_framework.request import Request
 
@@ -120,7 +122,7 @@ class SessionViewSet(viewsets.GenericViewSet[Any]):
             request, lambda: self._page(request), round_trip_found(request)
         )
 
-    def round_trip_reads(self, request: Request) -> list[str]:
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
         """The cache keys of a patient's own page, read with the throttles."""
         return patient_keys(request) if self.action == "list" else []
 
@@ -253,7 +255,7 @@ class PlanViewSet(
             request, lambda: self._plans(request), round_trip_found(request)
         )
 
-    def round_trip_reads(self, request: Request) -> list[str]:
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
         """The cache keys of a patient's own plans, read with the throttles."""
         return patient_keys(request) if self.action in ("list", "retrieve") else []
 
@@ -352,7 +354,7 @@ class ProgressView(APIView):
             request, lambda: self._progress(request), round_trip_found(request)
         )
 
-    def round_trip_reads(self, request: Request) -> list[str]:
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
         """The cache keys of a patient's own progress, read with the throttles."""
         return patient_keys(request)
 
