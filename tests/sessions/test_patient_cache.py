@@ -411,9 +411,9 @@ def test_erasure_deletes_the_patients_cached_answers(patient, plan):
 
 
 def _answer_keys(keys: list[str], patient_id: str) -> list[str]:
-    """Keys naming the patient, but DRF's rate-limit counters (``throttle_<scope>_<id>``:
-    timestamps only, gone when their window ends; config/api's throttles own them)."""
-    return [key for key in keys if patient_id in key and "throttle_" not in key]
+    """Keys naming the patient: cached answers, tokens and rate-limit histories
+    (``throttle_<scope>_<id>``, config/api/throttling.py)."""
+    return [key for key in keys if patient_id in key]
 
 
 def cached_keys(patient_id: str) -> list[str]:
@@ -451,7 +451,9 @@ def test_erasure_leaves_nothing_of_the_patient_in_redis(patient, plan):
             _read_everything(patient, plan)
             patient_id = str(patient.pk)
             stored = [k.decode() for k in server.scan_iter(match=f"{prefix}*")]
-            assert len(_answer_keys(stored, patient_id)) >= 2  # the token and answers
+            # The token, answers and the rate-limit history of the patient's account.
+            assert len(_answer_keys(stored, patient_id)) >= 3
+            assert [k for k in stored if f"throttle_user_{patient_id}" in k]
 
             patient_erase(user=patient, password=PASSWORD)
 
