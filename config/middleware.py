@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any, cast
 
+from asgiref.sync import iscoroutinefunction
 from corsheaders.middleware import CorsMiddleware as _Cors
 from csp.constants import HEADER as CSP_HEADER
 from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
@@ -21,13 +22,60 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as _Session
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http.response import ResponseHeaders
+from django.middleware.clickjacking import XFrameOptionsMiddleware as _XFrameOptions
 from django.middleware.csrf import CsrfViewMiddleware as _Csrf
 from django.middleware.http import ConditionalGetMiddleware as _ConditionalGet
 from django.middleware.security import SecurityMiddleware as _Security
 from django.utils.cache import patch_vary_headers
+from django.utils.decorators import sync_and_async_middleware
+from simple_history.middleware import HistoryRequestMiddleware as _History
 
 from common.etags import response_etag_set
 from config.api.exceptions import PROBLEM_CONTENT_TYPE, problem
+
+# (name, value) -> the entry Django's ResponseHeaders stores for it; only values taken
+# from the settings (a few, fixed) are kept here.
+_HEADER_ENTRIES: dict[tuple[str, str], tuple[str, tuple[str, str]]] = {}
+
+
+def header_setdefault(response: HttpResponseBase, name: str, value: str) -> None:
+    """``response.headers.setdefault(name, value)`` for a value fixed by the settings.
+
+    Django checks and converts a header's name and value on every assignment (a
+    charset check and a newline check each); the security headers every answer
+    carries have the same values on every response, so the entry Django makes for
+    them is made once, by Django's own ``ResponseHeaders``, and put in place as is.
+    """
+    entry = _HEADER_ENTRIES.get((name, value))
+    if entry is None:
+        (entry,) = ResponseHeaders({name: value})._store.items()
+        _HEADER_ENTRIES[(name, value)] = entry
+    store = response.headers._store
+    if entry[0] not in store:
+        store[entry[0]] = entry[1]
+
+
+# (Vary before, header added) -> the entry patch_vary_headers makes; the Vary values
+# come from the code (views, middleware), a bounded set; bounded here all the same.
+_VARY_ENTRIES: dict[tuple[str | None, str], tuple[str, tuple[str, str]]] = {}
+_VARY_ENTRIES_MAX = 256
+
+
+def vary_add(response: HttpResponseBase, name: str) -> None:
+    """``patch_vary_headers(response, (name,))``, its result kept per Vary value."""
+    store = response.headers._store
+    before = store.get("vary")
+    key = (before[1] if before else None, name)
+    entry = _VARY_ENTRIES.get(key)
+    if entry is None:
+        patch_vary_headers(response, (name,))
+        entry = ("vary", store["vary"])
+        if len(_VARY_ENTRIES) < _VARY_ENTRIES_MAX:
+            _VARY_ENTRIES[key] = entry
+        return
+    store[entry[0]] = entry[1]
+
 
 # Where the API lives (config/urls.py): token-authenticated JSON, no admin pages.
 API_PREFIX = "/api/"
@@ -84,7 +132,7 @@ class SessionMiddleware(BrowserOnlyMixin, _Session):
 
     def skipped(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie",))
+        vary_add(response, "Cookie")
         return response
 
 
@@ -244,12 +292,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             (True, CSP_HEADER_REPORT_ONLY),
         ):
             policy, excluded = self._built(report_only)
-            if (
-                policy
-                and header not in response
-                and not request.path_info.startswith(excluded)
-            ):
-                response[header] = policy
+            if policy and not request.path_info.startswith(excluded):
+                header_setdefault(response, header, policy)
         # As django-csp: a nonce asked for after the header is written is an error.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
         return response
@@ -338,7 +382,7 @@ class CorsMiddleware(_Cors):
         enabled = self.is_enabled(request)
         response = cast(HttpResponseBase, self.get_response(request))
         if enabled:
-            patch_vary_headers(response, ("origin",))
+            vary_add(response, "origin")
         return response
 
 
@@ -388,9 +432,48 @@ class SecurityMiddleware(_Security):
             response = self.process_request(request)  # the redirect to HTTPS, or None
         if response is None:
             response = cast(HttpResponseBase, self.get_response(request))
-        headers = response.headers
-        if self._sts and secure and "Strict-Transport-Security" not in headers:
-            headers["Strict-Transport-Security"] = self._sts
+        if self._sts and secure:
+            header_setdefault(response, "Strict-Transport-Security", self._sts)
         for name, value in self._headers:
-            headers.setdefault(name, value)
+            header_setdefault(response, name, value)
         return response
+
+
+class XFrameOptionsMiddleware(_XFrameOptions):
+    """Django's X-Frame-Options (same value, same exemptions), set as one prepared entry."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponse
+    ) -> HttpResponse:
+        if not getattr(response, "xframe_options_exempt", False):
+            header_setdefault(
+                response,
+                "X-Frame-Options",
+                self.get_xframe_options_value(request, response),
+            )
+        return response
+
+
+# Methods that change nothing (RFC 9110, 9.2.1): no view of the project writes on them.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+@sync_and_async_middleware
+def HistoryRequestMiddleware(get_response: Callable[[HttpRequest], Any]) -> Any:
+    """simple_history's middleware for the requests that can write (not GET/HEAD...).
+
+    It puts the request in a context-local so that a historical record saved during
+    the request names its user; a safe method saves no record (no view of the project
+    writes on one; docs/performance.md), and setting and clearing the context-local
+    was about 5 us of every such request.
+    """
+    history = _History(get_response)
+    if iscoroutinefunction(history):
+        return history
+
+    def middleware(request: HttpRequest) -> Any:
+        if request.method in SAFE_METHODS:
+            return get_response(request)
+        return history(request)
+
+    return middleware
