@@ -246,16 +246,19 @@ class SessionIdleMiddleware:
         return self.get_response(request)
 
 
-# Per-response CSP overrides (django-csp's decorators set these on the response).
-_CSP_OVERRIDES = (
-    "_csp_config",
-    "_csp_update",
-    "_csp_replace",
-    "_csp_exempt",
-    "_csp_config_ro",
-    "_csp_update_ro",
-    "_csp_replace_ro",
-    "_csp_exempt_ro",
+# Per-response CSP overrides (django-csp's decorators set these on the response
+# object itself, so they are in its __dict__).
+_CSP_OVERRIDES = frozenset(
+    (
+        "_csp_config",
+        "_csp_update",
+        "_csp_replace",
+        "_csp_exempt",
+        "_csp_config_ro",
+        "_csp_update_ro",
+        "_csp_replace_ro",
+        "_csp_exempt_ro",
+    )
 )
 # Report-only or not -> the policy built from the settings alone and its excluded path
 # prefixes; cleared when a setting changes (tests).
@@ -281,9 +284,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        if getattr(request, "_csp_nonce", None) is not None or any(
-            hasattr(response, name) for name in _CSP_OVERRIDES
-        ):
+        if getattr(
+            request, "_csp_nonce", None
+        ) is not None or not _CSP_OVERRIDES.isdisjoint(vars(response)):
             return super().process_response(request, response)
         if response.status_code in (404, 500) and settings.DEBUG:
             return response

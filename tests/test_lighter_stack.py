@@ -312,3 +312,19 @@ def test_the_statement_counter_stays_on_its_connection_and_counts_per_request(db
     counters = [w for w in connection.execute_wrappers if type(w) is StatementCounter]
     assert len(counters) == 1
     assert connection.execute_wrappers[0] is counters[0]
+
+
+@pytest.mark.parametrize("body", [b"x", b'{"a": 1}', bytes(range(256)) * 500])
+def test_a_body_etag_is_the_quoted_digest_set_as_django_sets_it(body):
+    import xxhash
+    from django.utils.http import quote_etag
+
+    from common.etags import body_etag, response_etag_set
+
+    ours, theirs = HttpResponse(body), HttpResponse(body)
+    response_etag_set(ours)
+    theirs["ETag"] = quote_etag(xxhash.xxh3_128_hexdigest(body))
+
+    assert body_etag(body) == theirs["ETag"]
+    assert list(ours.items()) == list(theirs.items())
+    assert ours["etag"] == theirs["ETag"]
