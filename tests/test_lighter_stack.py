@@ -328,3 +328,22 @@ def test_a_body_etag_is_the_quoted_digest_set_as_django_sets_it(body):
     assert body_etag(body) == theirs["ETag"]
     assert list(ours.items()) == list(theirs.items())
     assert ours["etag"] == theirs["ETag"]
+
+
+def test_the_json_of_a_log_line_is_structlogs_default_renderers():
+    import structlog
+
+    event = {
+        "event": "request_finished",
+        "request": 'GET /api/v1/é?q="1"\n',
+        "code": 200,
+        "duration_ms": 1.5,
+        "user_id": None,
+        "when": RequestFactory,  # not JSON: structlog's fallback (repr)
+        "nested": {"a": [1, 2.5, True]},
+    }
+    theirs = structlog.processors.JSONRenderer()
+
+    for _ in range(2):  # the encoder is made once, then reused
+        assert logs._RENDER_JSON(None, "", event) == theirs(None, "", event)
+    assert logs._json_encoder.cache_info().currsize == 1
