@@ -109,11 +109,8 @@ def _json_encoder(default: Callable[[Any], Any]) -> json.JSONEncoder:
 
 
 def _json_dumps(obj: Any, *, default: Callable[[Any], Any]) -> str:
-    """``json.dumps(obj, default=default)``: the same text, from one encoder per default.
-
-    ``json.dumps`` with any argument builds a JSONEncoder per call (half the cost of a
-    log line's JSON); the encoder keeps no state between calls.
-    """
+    """``json.dumps(obj, default=default)`` from one encoder (json.dumps builds one per
+    call: half the cost of a log line's JSON); an encoder keeps no state between calls."""
     return _json_encoder(default).encode(obj)
 
 

@@ -22,8 +22,8 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as _Session
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.http.response import ResponseHeaders
 from django.middleware.clickjacking import XFrameOptionsMiddleware as _XFrameOptions
+from django.middleware.common import CommonMiddleware as _Common
 from django.middleware.csrf import CsrfViewMiddleware as _Csrf
 from django.middleware.http import ConditionalGetMiddleware as _ConditionalGet
 from django.middleware.security import SecurityMiddleware as _Security
@@ -33,49 +33,7 @@ from simple_history.middleware import HistoryRequestMiddleware as _History
 
 from common.etags import response_etag_set
 from config.api.exceptions import PROBLEM_CONTENT_TYPE, problem
-
-# (name, value) -> the entry Django's ResponseHeaders stores for it; only values taken
-# from the settings (a few, fixed) are kept here.
-_HEADER_ENTRIES: dict[tuple[str, str], tuple[str, tuple[str, str]]] = {}
-
-
-def header_setdefault(response: HttpResponseBase, name: str, value: str) -> None:
-    """``response.headers.setdefault(name, value)`` for a value fixed by the settings.
-
-    Django checks and converts a header's name and value on every assignment (a
-    charset check and a newline check each); the security headers every answer
-    carries have the same values on every response, so the entry Django makes for
-    them is made once, by Django's own ``ResponseHeaders``, and put in place as is.
-    """
-    entry = _HEADER_ENTRIES.get((name, value))
-    if entry is None:
-        (entry,) = ResponseHeaders({name: value})._store.items()
-        _HEADER_ENTRIES[(name, value)] = entry
-    store = response.headers._store
-    if entry[0] not in store:
-        store[entry[0]] = entry[1]
-
-
-# (Vary before, header added) -> the entry patch_vary_headers makes; the Vary values
-# come from the code (views, middleware), a bounded set; bounded here all the same.
-_VARY_ENTRIES: dict[tuple[str | None, str], tuple[str, tuple[str, str]]] = {}
-_VARY_ENTRIES_MAX = 256
-
-
-def vary_add(response: HttpResponseBase, name: str) -> None:
-    """``patch_vary_headers(response, (name,))``, its result kept per Vary value."""
-    store = response.headers._store
-    before = store.get("vary")
-    key = (before[1] if before else None, name)
-    entry = _VARY_ENTRIES.get(key)
-    if entry is None:
-        patch_vary_headers(response, (name,))
-        entry = ("vary", store["vary"])
-        if len(_VARY_ENTRIES) < _VARY_ENTRIES_MAX:
-            _VARY_ENTRIES[key] = entry
-        return
-    store[entry[0]] = entry[1]
-
+from config.headers import header_setdefault, vary_add
 
 # Where the API lives (config/urls.py): token-authenticated JSON, no admin pages.
 API_PREFIX = "/api/"
@@ -334,11 +292,13 @@ class AdminMessageMiddleware(BrowserOnlyMixin, MessageMiddleware):
 
 
 # The request headers that make a GET conditional (RFC 9110, section 13.1).
-_PRECONDITIONS = (
-    "HTTP_IF_MATCH",
-    "HTTP_IF_NONE_MATCH",
-    "HTTP_IF_MODIFIED_SINCE",
-    "HTTP_IF_UNMODIFIED_SINCE",
+_PRECONDITIONS = frozenset(
+    (
+        "HTTP_IF_MATCH",
+        "HTTP_IF_NONE_MATCH",
+        "HTTP_IF_MODIFIED_SINCE",
+        "HTTP_IF_UNMODIFIED_SINCE",
+    )
 )
 
 
@@ -357,11 +317,13 @@ class ConditionalGetMiddleware(_ConditionalGet):
     ) -> HttpResponseBase:
         if request.method != "GET":
             return response
-        if "ETag" not in response and (
-            "Cache-Control" not in response or self.needs_etag(response)
+        # Django's headers by their lowercased names: no KeyError raised per absent one.
+        store = response.headers._store
+        if "etag" not in store and (
+            "cache-control" not in store or self.needs_etag(response)
         ):
             response_etag_set(response)
-        if any(name in request.META for name in _PRECONDITIONS):
+        if not _PRECONDITIONS.isdisjoint(request.META):
             return super().process_response(request, response)
         return response
 
@@ -480,3 +442,23 @@ def HistoryRequestMiddleware(get_response: Callable[[HttpRequest], Any]) -> Any:
         return history(request)
 
     return middleware
+
+
+class CommonMiddleware(_Common):
+    """Django's CommonMiddleware; a found answer's Content-Length set as one entry.
+
+    A 404 (the APPEND_SLASH redirect) and a stream take Django's path; any other
+    answer without a Content-Length gets the length of its body, the digits stored as
+    the entry Django would store.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if response.status_code == 404 or response.streaming:
+            return super().process_response(request, response)
+        store = response.headers._store
+        if "content-length" not in store:
+            length = str(len(response.content))  # type: ignore[attr-defined]
+            store["content-length"] = ("Content-Length", length)
+        return response

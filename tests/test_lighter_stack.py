@@ -25,11 +25,11 @@ from simple_history.models import HistoricalRecords
 
 from config import logs
 from config.checks import check_security_middleware_subclasses
+from config.headers import header_setdefault, vary_add
 from config.middleware import (
+    CommonMiddleware,
     HistoryRequestMiddleware,
     XFrameOptionsMiddleware,
-    header_setdefault,
-    vary_add,
 )
 
 UUID4 = re.compile(
@@ -347,3 +347,33 @@ def test_the_json_of_a_log_line_is_structlogs_default_renderers():
     for _ in range(2):  # the encoder is made once, then reused
         assert logs._RENDER_JSON(None, "", event) == theirs(None, "", event)
     assert logs._json_encoder.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize(
+    "kind", ["found", "not-found-slash", "not-found", "own-length", "stream"]
+)
+def test_common_middleware_answers_as_djangos(kind):
+    from django.http import StreamingHttpResponse
+    from django.middleware.common import CommonMiddleware as Django
+
+    def view(request):
+        if kind == "stream":
+            return StreamingHttpResponse(iter([b"a", b"b"]))
+        if kind.startswith("not-found"):
+            return HttpResponse("{}", status=404)
+        response = HttpResponse('{"a": 1}')
+        if kind == "own-length":
+            response["Content-Length"] = "8"
+        return response
+
+    path = "/admin" if kind == "not-found-slash" else "/api/v1/nowhere"
+    with override_settings(ROOT_URLCONF="config.urls"):
+        ours = CommonMiddleware(view)(RequestFactory().get(path))
+        theirs = Django(view)(RequestFactory().get(path))
+
+    assert ours.status_code == theirs.status_code
+    assert list(ours.items()) == list(theirs.items())
+    if kind == "found":
+        assert ours["Content-Length"] == "8"
+    if kind == "not-found-slash":
+        assert ours.status_code == 301

@@ -71,7 +71,8 @@ MIDDLEWARE = [
     "config.middleware.SessionMiddleware",
     # Idle expiry of admin sessions: a request pushes the expiry forward.
     "config.middleware.SessionIdleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's (host validation, APPEND_SLASH, Content-Length): config.middleware.
+    "config.middleware.CommonMiddleware",
     # Cache-Control: no-store on every authenticated API answer (personal data).
     "config.middleware.PrivateNoStoreMiddleware",
     # ETag on every GET response, and 304 for a matching If-None-Match.
