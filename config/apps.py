@@ -23,3 +23,5 @@ class RehabitAdminConfig(AdminConfig):
         patient_erasing.connect(
             _on_patient_erasing, dispatch_uid="config.throttle_histories_forget"
         )
+        # Registers the project's system checks (config/checks.py).
+        import config.checks  # noqa: F401
