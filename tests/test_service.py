@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -26,11 +27,14 @@ TEST_REDIS = os.environ.get("REHABIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15
 
 
 def redis_cache(url: str) -> dict:
-    """CACHES as production builds them (config.settings.base), for ``url``."""
+    """CACHES as production builds them (config.settings.base), for ``url``, with keys of
+    their own (a fresh KEY_PREFIX): tests running at once on one Redis database clean up
+    their own keys (``cache.delete_pattern("*")``), never the others' (FLUSHDB)."""
     return {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 1,

@@ -53,11 +53,10 @@ def rates(monkeypatch) -> dict[str, str]:
 @contextmanager
 def on_redis() -> Iterator[None]:
     with override_settings(CACHES=redis_cache(TEST_REDIS)):
-        cache.clear()
         try:
             yield
         finally:
-            cache.clear()
+            cache.delete_pattern("*")  # this test's keys (its own KEY_PREFIX)
 
 
 @contextmanager
