@@ -2,8 +2,9 @@
 
 What is cached: the rendered ``200`` answers of a patient's reads of their own data,
 as only they see them: plans (list and detail), sessions (list and sync pages), progress,
-``me/today/`` and the FHIR CarePlan read (the views call ``patient_response``). A hit
-runs no SQL beyond authentication. Only a patient reading as themselves is cached:
+``me/today/``, the due questionnaires and the FHIR CarePlan read (the views call
+``patient_response``). A hit runs no SQL beyond authentication. Only a patient reading
+as themselves is cached:
 clinicians and admins always read from the database, so each of their reads of a
 patient's data is written to the access log as before. Errors are not cached. The
 request is authenticated and throttled before the cache is read.
@@ -15,7 +16,8 @@ made under. ``patient_changed`` replaces the patient's token, at the write and a
 commit. It is called by this app's receivers of its own domain signals (a session
 uploaded, edited or deleted; a plan prescribed, adjusted or ended: ``connect_signals``)
 and by the apps above for what their answers show (``outcomes``: questionnaire
-assignments and responses, shown by ``me/today/``). Answers that depend on the date are
+assignments, responses and instruments, shown by ``me/today/`` and the due
+questionnaires). Answers that depend on the date are
 right across midnight because an entry answers one variant: the full URL, the
 ``Accept`` header, the patient's time zone and their local date.
 

@@ -25,7 +25,7 @@ def alert_visible(*, user: User | AnonymousUser) -> QuerySet[Alert]:
 
     A clinician's: their patients' rule joined on the alert's patient (the join
     ``select_related("patient")`` reuses), not a subquery of ``patient_list``: the same
-    rows, built and compiled in a third less CPU (a list read's fixed cost).
+    rows, its count built and compiled in about 30% less CPU (a list read's fixed cost).
     """
     if not user.is_authenticated or not user.is_active:
         return Alert.objects.none()
