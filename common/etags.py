@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import xxhash
 from django.http.response import HttpResponseBase
-from django.utils.http import quote_etag
 
 __all__ = ["body_etag", "response_etag_set"]
 
 
 def body_etag(content: bytes) -> str:
-    """The quoted ETag of a body (strong: equal bytes, equal tag)."""
-    return quote_etag(xxhash.xxh3_128_hexdigest(content))
+    """The quoted ETag of a body (strong: equal bytes, equal tag).
+
+    What Django's ``quote_etag`` makes of a hex digest (never quoted already).
+    """
+    return f'"{xxhash.xxh3_128_hexdigest(content)}"'
 
 
 def response_etag_set(response: HttpResponseBase) -> HttpResponseBase:
     """Django's ``set_response_etag`` with xxh3-128: same rules (streaming and empty
     bodies get none), another hash."""
     if not response.streaming and response.content:  # type: ignore[attr-defined]
-        response.headers["ETag"] = body_etag(response.content)  # type: ignore[attr-defined]
+        # A quoted hex digest: the entry Django's ResponseHeaders would store for it
+        # (ASCII, no newline), put in place without converting it again.
+        tag = body_etag(response.content)  # type: ignore[attr-defined]
+        response.headers._store["etag"] = ("ETag", tag)
     return response

@@ -37,7 +37,7 @@ the views answer from the database as without a cache.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -56,6 +56,7 @@ __all__ = [
     "connect_signals",
     "patient_changed",
     "patient_forget",
+    "patient_keys",
     "patient_response",
 ]
 
@@ -115,30 +116,65 @@ def _own_reader(request: Request) -> User | None:
     return None
 
 
+def _lookup(request: Request) -> tuple[list[str], str]:
+    """The keys of the read (the patient's token, the catalog's, the entry) and its
+    variant's digest; no keys when it is not served from the cache. Once per request."""
+    lookup: tuple[list[str], str] | None = getattr(request, "_patient_lookup", None)
+    if lookup is None:
+        patient = _own_reader(request)
+        if not settings.PATIENT_CACHE_SECONDS or patient is None:
+            lookup = ([], "")
+        else:
+            variant = "\n".join(
+                (
+                    request.build_absolute_uri(),
+                    request.META.get("HTTP_ACCEPT", ""),
+                    patient.timezone,
+                    local_today(tz_name=patient.timezone).isoformat(),
+                )
+            )
+            digest = hashlib.sha256(variant.encode()).hexdigest()
+            entry = _entry_keys(patient.pk)[int(digest[:8], 16) % SLOTS]
+            lookup = ([_token_key(patient.pk), CATALOG_TOKEN_KEY, entry], digest)
+        request._patient_lookup = lookup  # type: ignore[attr-defined]
+    return lookup
+
+
+def patient_keys(request: Request) -> list[str]:
+    """The cache keys a patient's read of their own data looks up (their token, the
+    catalog's, the entry), or none if the read is not served from the cache.
+
+    The views name them in ``round_trip_reads`` (config/api/throttling.py), so a hit
+    takes the throttles' round trip alone; ``patient_response`` reads the same keys.
+    """
+    return _lookup(request)[0]
+
+
 def patient_response(
-    request: Request, render: Callable[[], HttpResponseBase]
+    request: Request,
+    render: Callable[[], HttpResponseBase],
+    found: Mapping[str, Any] | None = None,
 ) -> HttpResponseBase:
     """The cached answer to a patient's read of their own data, or ``render()``'s,
     cached if it is a ``200``. Anyone else's read is ``render()``'s (and logged by it).
+
+    ``found``: the values of ``patient_keys`` already read with the throttles, in their
+    round trip (config/api/throttling.py); read here when None.
     """
-    timeout = settings.PATIENT_CACHE_SECONDS
-    patient = _own_reader(request)
-    if not timeout or patient is None:
+    keys, digest = _lookup(request)
+    if not keys:
         return render()
-    variant = "\n".join(
-        (
-            request.build_absolute_uri(),
-            request.headers.get("Accept", ""),
-            patient.timezone,
-            local_today(tz_name=patient.timezone).isoformat(),
-        )
-    )
-    digest = hashlib.sha256(variant.encode()).hexdigest()
-    key = _entry_keys(patient.pk)[int(digest[:8], 16) % SLOTS]
-    tokens, entry = generation_read([_token_key(patient.pk), CATALOG_TOKEN_KEY], key)
+    token_key, catalog_token_key, key = keys
+    tokens, entry = generation_read([token_key, catalog_token_key], key, found=found)
     cached = answer_from(entry, tokens, digest)
     if cached is not None:
         return cached
     response = render()
-    answer_store(response, key=key, tokens=tokens, timeout=timeout, variant=digest)
+    answer_store(
+        response,
+        key=key,
+        tokens=tokens,
+        timeout=settings.PATIENT_CACHE_SECONDS,
+        variant=digest,
+    )
     return response

@@ -16,6 +16,45 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_history_written_by_a_safe_method():
+    """No request with a safe method saves a historical record, in any test.
+
+    config.middleware.HistoryRequestMiddleware gives simple_history the request (the
+    record's user) only for methods that can write; a GET, HEAD or OPTIONS that saved
+    a plan or an exercise would record it without its author. Every request the suite
+    sends is watched (request_started carries the method).
+    """
+    from django.core.signals import request_finished, request_started
+    from simple_history.signals import pre_create_historical_record
+
+    from config.middleware import SAFE_METHODS
+
+    current: list[str] = []
+    written: list[str] = []
+
+    def started(sender: Any, environ: Any = None, **kwargs: Any) -> None:
+        current[:] = [(environ or {}).get("REQUEST_METHOD", "")]
+
+    def finished(sender: Any, **kwargs: Any) -> None:
+        current.clear()
+
+    def recorded(sender: Any, instance: Any = None, **kwargs: Any) -> None:
+        if current and current[0] in SAFE_METHODS:
+            written.append(f"{current[0]}: {type(instance).__name__}")
+
+    request_started.connect(started, dispatch_uid="tests.history_guard.started")
+    request_finished.connect(finished, dispatch_uid="tests.history_guard.finished")
+    pre_create_historical_record.connect(
+        recorded, dispatch_uid="tests.history_guard.recorded"
+    )
+    yield
+    request_started.disconnect(dispatch_uid="tests.history_guard.started")
+    request_finished.disconnect(dispatch_uid="tests.history_guard.finished")
+    pre_create_historical_record.disconnect(dispatch_uid="tests.history_guard.recorded")
+    assert not written, f"a safe method saved historical records: {written}"
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

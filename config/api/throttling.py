@@ -36,6 +36,7 @@ from django.core.cache import cache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import throttling
+from rest_framework.settings import api_settings
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -46,6 +47,7 @@ __all__ = [
     "ScopedRateThrottle",
     "UserRateThrottle",
     "round_trip_found",
+    "throttle_histories_forget",
 ]
 
 # What django-redis' IGNORE_EXCEPTIONS treats as "Redis is down".
@@ -94,6 +96,22 @@ _VERDICTS = "_round_trip_verdicts"
 _NOW = "_round_trip_now"
 _IDENT = "_throttle_ident"
 _script: Any = None
+
+
+def throttle_histories_forget(user_id: Any) -> None:
+    """Delete the rate-limit histories keyed by this account, in every scope.
+
+    An authenticated caller's throttle key is DRF's ``throttle_<scope>_<user id>``: on a
+    patient's erasure (``patient_erasing``, connected in config/apps.py) nothing keyed
+    by the person stays in Redis, not even the times of their last requests.
+    """
+    scopes = api_settings.DEFAULT_THROTTLE_RATES
+    cache.delete_many(
+        [
+            throttling.SimpleRateThrottle.cache_format % {"scope": s, "ident": user_id}
+            for s in scopes
+        ]
+    )
 
 
 def round_trip_found(request: Request) -> dict[str, Any] | None:

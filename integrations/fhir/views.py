@@ -26,11 +26,12 @@ from config.api.throttling import (
     AnonRateThrottle,
     ScopedRateThrottle,
     UserRateThrottle,
+    round_trip_found,
 )
 from integrations.fhir import mapping, search
 from integrations.fhir.capability import capability_statement
 from integrations.fhir.resources import RESOURCE_TYPES, Gone, ResourceType
-from sessions.cache import patient_response
+from sessions.cache import patient_keys, patient_response
 from users.models import User
 from users.services import access_log_record_many
 
@@ -147,8 +148,18 @@ PATIENT_CACHED = frozenset({"CarePlan"})
 class ReadView(FHIRView):
     def get(self, request: Request, resource_type: str, pk: str) -> HttpResponseBase:
         if resource_type in PATIENT_CACHED:
-            return patient_response(request, lambda: self._read(resource_type, pk))
+            return patient_response(
+                request,
+                lambda: self._read(resource_type, pk),
+                round_trip_found(request),
+            )
         return self._read(resource_type, pk)
+
+    def round_trip_reads(self, request: Request) -> list[str]:
+        """The cache keys of a patient's own cached resource, read with the throttles."""
+        if self.kwargs.get("resource_type") in PATIENT_CACHED:
+            return patient_keys(request)
+        return []
 
     def _read(self, resource_type: str, pk: str) -> Response:
         resource = self.resource_type(resource_type)

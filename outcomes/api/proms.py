@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.throttling import round_trip_found
 from outcomes.api.openapi_proms import (
     ASSIGNMENT_SCHEMA,
     DUE_SCHEMA,
@@ -44,11 +45,13 @@ from outcomes.services.proms import (
     assignment_create,
     questionnaire_response_submit,
 )
-from sessions.cache import patient_response
+from sessions.cache import patient_keys, patient_response
 from users.models import User
 from users.services import access_log_record_many
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from django.db.models import QuerySet
     from rest_framework.request import Request
 
@@ -88,7 +91,13 @@ class DueQuestionnairesView(APIView):
         # due on a date in the patient's time zone, so what is due changes only at
         # their midnight (a new entry) or with a write (assignments and answers make
         # the patient's answers stale: outcomes/receivers.py).
-        return patient_response(request, lambda: self._due(request))
+        return patient_response(
+            request, lambda: self._due(request), round_trip_found(request)
+        )
+
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
+        """The cache keys of the patient's due questionnaires, read with the throttles."""
+        return patient_keys(request)
 
     def _due(self, request: Request) -> Response:
         patient = signed_in_user(request)

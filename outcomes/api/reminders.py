@@ -17,6 +17,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.throttling import round_trip_found
 from outcomes.api.openapi_reminders import (
     CALENDAR_FEED_SCHEMA,
     CALENDAR_ROTATE_SCHEMA,
@@ -28,9 +29,11 @@ from outcomes.api.serializers import CalendarFeedSerializer, TodaySerializer
 from outcomes.models import CalendarFeed
 from outcomes.selectors.reminders import calendar_render, today_get
 from outcomes.services.reminders import calendar_feed_rotate
-from sessions.cache import patient_response
+from sessions.cache import patient_keys, patient_response
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rest_framework.request import Request
 
 
@@ -74,7 +77,12 @@ class TodayView(APIView):
             lambda: Response(
                 TodaySerializer(today_get(patient=signed_in_user(request))).data
             ),
+            round_trip_found(request),
         )
+
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
+        """The cache keys of the patient's own day, read with the throttles."""
+        return patient_keys(request)
 
 
 @CALENDAR_SCHEMA

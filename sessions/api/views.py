@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from config.api.auth import signed_in_user
 from config.api.schema import SelectorFilterBackend
+from config.api.throttling import round_trip_found
 from config.api.validation import fields_read, invalid_body
 from outcomes.selectors.proms import measures_progress
 from sessions.api.errors import PreconditionRequiredError, session_errors
@@ -39,7 +40,7 @@ from sessions.api.serializers import (
     SessionSerializer,
     SessionUpdateSerializer,
 )
-from sessions.cache import patient_response
+from sessions.cache import patient_keys, patient_response
 from sessions.models import Plan, Session
 from sessions.selectors.logs import (
     SessionFilterSet,
@@ -62,6 +63,8 @@ from sessions.services.plan_compose import plan_create_by_ids, plan_create_error
 from sessions.services.reads import plans_read, progress_read, sessions_read
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from django.db.models import QuerySet
     from rest_framework.request import Request
 
@@ -115,7 +118,13 @@ class SessionViewSet(viewsets.GenericViewSet[Any]):
 
     def list(self, request: Request) -> HttpResponseBase:
         # A patient's own pages are cached (sessions/cache.py): most syncs find nothing.
-        return patient_response(request, lambda: self._page(request))
+        return patient_response(
+            request, lambda: self._page(request), round_trip_found(request)
+        )
+
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
+        """The cache keys of a patient's own page, read with the throttles."""
+        return patient_keys(request) if self.action == "list" else []
 
     def _page(self, request: Request) -> Response:
         queryset = self.get_queryset()  # validates the filters (400)
@@ -242,7 +251,13 @@ class PlanViewSet(
     def list(  # type: ignore[override]
         self, request: Request, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        return patient_response(request, lambda: self._plans(request))
+        return patient_response(
+            request, lambda: self._plans(request), round_trip_found(request)
+        )
+
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
+        """The cache keys of a patient's own plans, read with the throttles."""
+        return patient_keys(request) if self.action in ("list", "retrieve") else []
 
     def _plans(self, request: Request) -> Response:
         on = self._on()
@@ -261,7 +276,9 @@ class PlanViewSet(
     def retrieve(  # type: ignore[override]
         self, request: Request, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        return patient_response(request, lambda: self._plan(request))
+        return patient_response(
+            request, lambda: self._plan(request), round_trip_found(request)
+        )
 
     def _plan(self, request: Request) -> Response:
         on = self._on()
@@ -333,7 +350,13 @@ class ProgressView(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> HttpResponseBase:
-        return patient_response(request, lambda: self._progress(request))
+        return patient_response(
+            request, lambda: self._progress(request), round_trip_found(request)
+        )
+
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
+        """The cache keys of a patient's own progress, read with the throttles."""
+        return patient_keys(request)
 
     def _progress(self, request: Request) -> Response:
         # A plain dict: DRF reads a QueryDict like a form, where a blank value means

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
+from django.test import override_settings
 from django.utils import timezone
 
 from outcomes.models import Questionnaire, QuestionnaireAssignment
@@ -14,7 +16,16 @@ from sessions.services.privacy import patient_erase
 from tests.conftest import client_for
 from tests.factories import CareRelationshipFactory, PatientFactory, PlanFactory
 from tests.factories.outcomes import answered, shipped
-from tests.sessions.test_patient_cache import PASSWORD, cached_keys, token_client, warm
+from tests.sessions.test_patient_cache import (
+    PASSWORD,
+    TEST_REDIS,
+    _redis_cache,
+    _redis_reachable,
+    cached_keys,
+    token_client,
+    warm,
+)
+from tests.test_throttling import RedisCommands
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +187,21 @@ def test_erasure_deletes_the_cached_answer(
 
     assert callbacks
     assert cached_keys(patient_id) == []
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis at {TEST_REDIS}")
+def test_a_hit_is_one_redis_round_trip(patient, plan, nprs, monkeypatch):
+    """The throttles' script also reads the patient's keys (config/api/throttling.py)."""
+    assign(plan, nprs, dt.date(2026, 1, 5))
+    client = token_client(patient)
+    with override_settings(CACHES=_redis_cache()):
+        try:
+            first = client.get(DUE)  # a miss: stored
+            commands = RedisCommands(monkeypatch)
+            again = client.get(DUE)
+
+            assert len(first.json()) == 1
+            assert again.content == first.content
+            assert commands.sent == ["EVALSHA"]
+        finally:
+            cache.clear()

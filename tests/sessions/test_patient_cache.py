@@ -29,6 +29,7 @@ from tests.factories import (
 )
 from tests.factories.outcomes import answered, shipped
 from tests.sessions.test_plans import care, create_body, prescribe, routine
+from tests.test_throttling import RedisCommands
 from users.models import PatientAccessLog
 
 pytestmark = pytest.mark.django_db
@@ -410,9 +411,9 @@ def test_erasure_deletes_the_patients_cached_answers(patient, plan):
 
 
 def _answer_keys(keys: list[str], patient_id: str) -> list[str]:
-    """Keys naming the patient, but DRF's rate-limit counters (``throttle_<scope>_<id>``:
-    timestamps only, gone when their window ends; config/api's throttles own them)."""
-    return [key for key in keys if patient_id in key and "throttle_" not in key]
+    """Keys naming the patient: cached answers, tokens and rate-limit histories
+    (``throttle_<scope>_<id>``, config/api/throttling.py)."""
+    return [key for key in keys if patient_id in key]
 
 
 def cached_keys(patient_id: str) -> list[str]:
@@ -450,7 +451,9 @@ def test_erasure_leaves_nothing_of_the_patient_in_redis(patient, plan):
             _read_everything(patient, plan)
             patient_id = str(patient.pk)
             stored = [k.decode() for k in server.scan_iter(match=f"{prefix}*")]
-            assert len(_answer_keys(stored, patient_id)) >= 2  # the token and answers
+            # The token, answers and the rate-limit history of the patient's account.
+            assert len(_answer_keys(stored, patient_id)) >= 3
+            assert [k for k in stored if f"throttle_user_{patient_id}" in k]
 
             patient_erase(user=patient, password=PASSWORD)
 
@@ -499,3 +502,58 @@ def test_without_the_cache_answers_come_from_the_database(patient, plan, item):
         body = upload_body(plan, item)
         assert client.post(SESSIONS, body, format="json").status_code == 201
         assert [s["id"] for s in client.get(SYNC).json()["results"]] == [body["id"]]
+
+
+# ---------------------------------------------------------------------------
+# One Redis round trip per hit
+# ---------------------------------------------------------------------------
+@pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis at {TEST_REDIS}")
+@pytest.mark.parametrize(
+    "which", ["plans", "plan", "sync", "sessions", "progress", "today", "careplan"]
+)
+def test_a_hit_is_one_redis_round_trip(patient, plan, monkeypatch, which):
+    """The throttles' script also reads the patient's keys (config/api/throttling.py)."""
+    url = dict(
+        zip(
+            ["plans", "plan", "sync", "sessions", "progress", "today", "careplan"],
+            own_urls(plan),
+            strict=True,
+        )
+    )[which]
+    client = token_client(patient)
+    with override_settings(CACHES=_redis_cache()):
+        try:
+            first = client.get(url)  # a miss: stored
+            commands = RedisCommands(monkeypatch)
+            again = client.get(url)
+
+            assert first.status_code == again.status_code == 200, first.content
+            assert again.content == first.content
+            assert again["ETag"] == first["ETag"]
+            assert commands.sent == ["EVALSHA"]
+        finally:
+            cache.clear()
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis at {TEST_REDIS}")
+def test_two_patients_on_redis_get_their_own_answers(patient, plan, item):
+    """The keys read with the throttles are the caller's: never another's answer."""
+    other = PatientFactory()
+    other_plan = PlanFactory(patient=other, start_date=dt.date(2026, 1, 5))
+    PlanItemFactory(plan=other_plan, exercise=ExerciseFactory(name="Clamshell"))
+    mine, theirs = token_client(patient), token_client(other)
+    with override_settings(CACHES=_redis_cache()):
+        try:
+            uploaded = mine.post(SESSIONS, upload_body(plan, item), format="json")
+            assert uploaded.status_code == 201, uploaded.content
+            for url in (PLANS, SYNC, PROGRESS):
+                mine_first = warm(mine, url)
+                theirs_first = warm(theirs, url)
+                assert mine.get(url).content == mine_first.content
+                assert theirs.get(url).content == theirs_first.content
+                assert mine_first.content != theirs_first.content, url
+            assert b"Glute bridge" in mine.get(PLANS).content
+            assert b"Clamshell" not in mine.get(PLANS).content
+            assert b"Clamshell" in theirs.get(PLANS).content
+        finally:
+            cache.clear()
