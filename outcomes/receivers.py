@@ -9,7 +9,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from outcomes.models import QuestionnaireAssignment, QuestionnaireResponse
+from outcomes.models import (
+    Questionnaire,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+)
 from outcomes.signals import questionnaire_response_created
 from outcomes.tasks import alerts_response_rules, alerts_session_rules
 from sessions.cache import patient_changed
@@ -42,11 +46,22 @@ def on_response_created(
 def on_assignment_written(
     sender: Any, *, instance: QuestionnaireAssignment, **_: Any
 ) -> None:
-    """Due questionnaires (``me/today/``) changed: the plan's patient's answers are stale."""
+    """What is due changed (``me/today/``, ``me/questionnaires/due/``): the plan's
+    patient's answers are stale."""
     patient_id = (
         Plan.objects.filter(pk=instance.plan_id).values_list("patient_id", flat=True)
     ).first()
     if patient_id is not None:
+        patient_changed(patient_id)
+
+
+def on_questionnaire_written(sender: Any, *, instance: Questionnaire, **_: Any) -> None:
+    """An instrument reloaded (its title, items or status: ``load_questionnaires``):
+    what is due shows it, so the answers of every patient it is assigned to are stale."""
+    patient_ids = Plan.objects.filter(
+        questionnaire_assignments__questionnaire=instance
+    ).values_list("patient_id", flat=True)
+    for patient_id in set(patient_ids):
         patient_changed(patient_id)
 
 
@@ -69,6 +84,11 @@ def connect() -> None:
             sender=QuestionnaireResponse,
             dispatch_uid=f"outcomes.patient_cache_response_{signal is post_save}",
         )
+    post_save.connect(
+        on_questionnaire_written,
+        sender=Questionnaire,
+        dispatch_uid="outcomes.patient_cache_questionnaire",
+    )
     session_changed.connect(
         on_session_changed, sender=Session, dispatch_uid=DISPATCH_UID
     )

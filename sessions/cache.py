@@ -2,8 +2,9 @@
 
 What is cached: the rendered ``200`` answers of a patient's reads of their own data,
 as only they see them: plans (list and detail), sessions (list and sync pages), progress,
-``me/today/`` and the FHIR CarePlan read (the views call ``patient_response``). A hit
-runs no SQL beyond authentication. Only a patient reading as themselves is cached:
+``me/today/``, the due questionnaires and the FHIR CarePlan read (the views call
+``patient_response``). A hit runs no SQL beyond authentication. Only a patient reading
+as themselves is cached:
 clinicians and admins always read from the database, so each of their reads of a
 patient's data is written to the access log as before. Errors are not cached. The
 request is authenticated and throttled before the cache is read.
@@ -15,16 +16,18 @@ made under. ``patient_changed`` replaces the patient's token, at the write and a
 commit. It is called by this app's receivers of its own domain signals (a session
 uploaded, edited or deleted; a plan prescribed, adjusted or ended: ``connect_signals``)
 and by the apps above for what their answers show (``outcomes``: questionnaire
-assignments and responses, shown by ``me/today/``). Answers that depend on the date are
+assignments, responses and instruments, shown by ``me/today/`` and the due
+questionnaires). Answers that depend on the date are
 right across midnight because an entry answers one variant: the full URL, the
 ``Accept`` header, the patient's time zone and their local date.
 
 Each patient has ``SLOTS`` entries at most (a variant's digest picks its slot; two
 variants in one slot replace each other), so no client can fill Redis with copies of
 one answer (``?updated_since=`` takes any number), and erasure knows every key to
-delete: ``patient_forget`` (on ``patient_erasing``, sent by ``patient_erase``: at the
-erasure and again on commit) removes the patient's token and entries; nothing of
-theirs stays in the cache.
+delete: ``patient_forget`` (on ``patient_erased``, sent by ``patient_erase`` after
+every deletion, whose cascades make the answers stale and so write the token again: at
+the erasure and again on commit, after theirs) removes the patient's token and entries;
+nothing of theirs stays in the cache.
 Entries live ``PATIENT_CACHE_SECONDS`` at most (default 600; 0 turns the cache off).
 
 If the cache is unavailable (Redis down, ``IGNORE_EXCEPTIONS``) every read misses and
@@ -46,7 +49,7 @@ from rest_framework.request import Request
 from common.cache import answer_from, answer_store, generation_bump, generation_read
 from exercises.cache import TOKEN_KEY as CATALOG_TOKEN_KEY
 from sessions.schedules import local_today
-from sessions.signals import patient_erasing, plan_changed, session_changed
+from sessions.signals import patient_erased, plan_changed, session_changed
 from users.models import User
 
 __all__ = [
@@ -88,16 +91,16 @@ def _on_plan_changed(sender: Any, *, plan: Any, **_: Any) -> None:
     patient_changed(plan.patient_id)
 
 
-def _on_patient_erasing(sender: Any, *, patient: User, **_: Any) -> None:
-    patient_forget(patient.pk)
+def _on_patient_erased(sender: Any, *, patient_id: Any, **_: Any) -> None:
+    patient_forget(patient_id)
 
 
 def connect_signals() -> None:
     """Wire ``patient_changed`` to this app's writes (its domain signals), and
-    ``patient_forget`` to the patient's erasure."""
+    ``patient_forget`` to the end of the patient's erasure."""
     session_changed.connect(_on_session_changed, dispatch_uid="patient_cache:session")
     plan_changed.connect(_on_plan_changed, dispatch_uid="patient_cache:plan")
-    patient_erasing.connect(_on_patient_erasing, dispatch_uid="patient_cache:erasing")
+    patient_erased.connect(_on_patient_erased, dispatch_uid="patient_cache:erased")
 
 
 def _own_reader(request: Request) -> User | None:

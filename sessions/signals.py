@@ -24,3 +24,9 @@ plan_changed = Signal()
 # from the user row (e.g. an outbox body carrying the id).
 # sender=User; keyword arguments: patient (the User), plan_ids, session_ids (strings).
 patient_erasing = Signal()
+
+# Sent by patient_erase after every deletion (the cascades' signals included), in the
+# same transaction: what must go last (sessions/cache.py forgets the patient's cached
+# answers, which those deletions made stale and so wrote their token again).
+# sender=User; keyword argument: patient_id.
+patient_erased = Signal()

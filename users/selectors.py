@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.timezone import now
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
@@ -15,17 +15,29 @@ if TYPE_CHECKING:
     from uuid import UUID
 
 
+def patient_rule(*, user: User, via: str = "") -> Q | None:
+    """Who ``user`` may see (``patient_list``'s rule) as one filter on the patient, or
+    on a relation to them (``via="patient"``: joined, no subquery); None for no one.
+
+    A clinician sees their own active patients; an admin every active patient.
+    """
+    prefix = f"{via}__" if via else ""
+    rule = {f"{prefix}role": User.Role.PATIENT, f"{prefix}is_active": True}
+    if user.is_superuser:
+        return Q(**rule)
+    if user.is_authenticated and user.is_clinician:
+        # One care relationship per (clinician, patient): the join adds no row.
+        return Q(**rule, **{f"{prefix}care_team__clinician": user})
+    return None
+
+
 def patient_list(*, user: User) -> QuerySet[User]:
     """The patients ``user`` may see: a clinician's own patients; everyone's for admins.
 
     Patients and anyone else get an empty queryset.
     """
-    patients = User.objects.filter(role=User.Role.PATIENT, is_active=True)
-    if user.is_superuser:
-        return patients
-    if user.is_authenticated and user.is_clinician:
-        return patients.filter(care_team__clinician=user)
-    return User.objects.none()
+    rule = patient_rule(user=user)
+    return User.objects.none() if rule is None else User.objects.filter(rule)
 
 
 def patient_get_for(*, user: User, patient_id: UUID | str) -> User | None:

@@ -8,12 +8,16 @@ from __future__ import annotations
 import zoneinfo
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.throttling import round_trip_found
 from outcomes.api.openapi_proms import (
     ASSIGNMENT_SCHEMA,
     DUE_SCHEMA,
@@ -41,10 +45,13 @@ from outcomes.services.proms import (
     assignment_create,
     questionnaire_response_submit,
 )
+from sessions.cache import patient_keys, patient_response
 from users.models import User
 from users.services import access_log_record_many
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from django.db.models import QuerySet
     from rest_framework.request import Request
 
@@ -72,12 +79,27 @@ class QuestionnaireViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 @DUE_SCHEMA
+# A read: outside ATOMIC_REQUESTS (a cached answer opens no transaction).
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class DueQuestionnairesView(APIView):
     """What the signed-in patient should answer now."""
 
     permission_classes = [IsAuthenticated, IsPatient]
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
+        # Cached per patient and local date (sessions/cache.py): an occurrence falls
+        # due on a date in the patient's time zone, so what is due changes only at
+        # their midnight (a new entry) or with a write (assignments and answers make
+        # the patient's answers stale: outcomes/receivers.py).
+        return patient_response(
+            request, lambda: self._due(request), round_trip_found(request)
+        )
+
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
+        """The cache keys of the patient's due questionnaires, read with the throttles."""
+        return patient_keys(request)
+
+    def _due(self, request: Request) -> Response:
         patient = signed_in_user(request)
         today = timezone.now().astimezone(zoneinfo.ZoneInfo(patient.timezone)).date()
         due = questionnaires_due(patient=patient, today=today)

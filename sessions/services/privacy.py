@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from sessions.models import Plan, PlanItem, Session
-from sessions.signals import patient_erasing
+from sessions.signals import patient_erased, patient_erasing
 from users.models import User
 from users.services import admin_log_scrub, user_erase, user_erase_check
 
@@ -21,11 +21,12 @@ def patient_erase(*, user: User, password: str) -> None:
     session logs (exercises, sets, tombstones), login records (django-axes) and
     refresh-token records; and what other modules keep (``patient_erasing``: alerts,
     questionnaires and the calendar feed go with the user row, webhook messages about
-    the patient are deleted, sessions/cache.py drops their cached answers). Kept with
+    the patient are deleted); their cached answers (sessions/cache.py) last. Kept with
     nothing that identifies the patient: access-log entries (readers stay accountable)
     and admin change-log entries (who did what).
     """
     user_erase_check(user=user, password=password)
+    patient_id = user.pk
     plan_ids = [
         str(pk) for pk in Plan.objects.filter(patient=user).values_list("id", flat=True)
     ]
@@ -46,3 +47,5 @@ def patient_erase(*, user: User, password: str) -> None:
     # now): those are the patient's data too.
     Plan.history.model.objects.filter(id__in=plan_ids).delete()
     PlanItem.history.model.objects.filter(plan_id__in=plan_ids).delete()
+    # Last: what must follow every deletion above (patient_erased in sessions/signals.py).
+    patient_erased.send(sender=User, patient_id=patient_id)
