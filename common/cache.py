@@ -26,7 +26,7 @@ answer from the database.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.cache import cache
@@ -36,7 +36,13 @@ from django.http.response import HttpResponseBase
 
 from common.etags import response_etag_set
 
-__all__ = ["answer_from", "answer_store", "generation_bump", "generation_read"]
+__all__ = [
+    "answer_from",
+    "answer_store",
+    "cached_response",
+    "generation_bump",
+    "generation_read",
+]
 
 Tokens = tuple[str, ...]
 
@@ -117,3 +123,28 @@ def answer_store(
         cache.set(key, entry, timeout=timeout)
 
     response.add_post_render_callback(store)
+
+
+def cached_response(
+    render: Callable[[], HttpResponseBase],
+    *,
+    token_keys: Sequence[str],
+    entry_key: str,
+    timeout: int,
+    variant: str = "",
+    found: Mapping[str, Any] | None = None,
+) -> HttpResponseBase:
+    """The answer stored under ``entry_key`` while ``token_keys`` are current, or
+    ``render()``'s, stored once rendered if it is a ``200``.
+
+    ``found``: these keys' values already read (see ``generation_read``).
+    """
+    tokens, entry = generation_read(token_keys, entry_key, found=found)
+    cached = answer_from(entry, tokens, variant)
+    if cached is not None:
+        return cached
+    response = render()
+    answer_store(
+        response, key=entry_key, tokens=tokens, timeout=timeout, variant=variant
+    )
+    return response

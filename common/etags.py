@@ -29,8 +29,5 @@ def response_etag_set(response: HttpResponseBase) -> HttpResponseBase:
     """Django's ``set_response_etag`` with xxh3-128: same rules (streaming and empty
     bodies get none), another hash."""
     if not response.streaming and response.content:  # type: ignore[attr-defined]
-        # A quoted hex digest: the entry Django's ResponseHeaders would store for it
-        # (ASCII, no newline), put in place without converting it again.
-        tag = body_etag(response.content)  # type: ignore[attr-defined]
-        response.headers._store["etag"] = ("ETag", tag)
+        response.headers["ETag"] = body_etag(response.content)  # type: ignore[attr-defined]
     return response

@@ -36,7 +36,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http.response import HttpResponseBase
 from rest_framework.request import Request
 
-from common.cache import answer_from, answer_store, generation_bump, generation_read
+from common.cache import cached_response, generation_bump
 from exercises.selectors import can_see_unpublished
 
 __all__ = ["catalog_changed", "catalog_keys", "catalog_response", "connect_signals"]
@@ -126,12 +126,10 @@ def catalog_response(
     if not keys:
         return render()
     token_key, key = keys
-    tokens, entry = generation_read([token_key], key, found=found)
-    cached = answer_from(entry, tokens)
-    if cached is not None:
-        return cached
-    response = render()
-    answer_store(
-        response, key=key, tokens=tokens, timeout=settings.CATALOG_CACHE_SECONDS
+    return cached_response(
+        render,
+        token_keys=[token_key],
+        entry_key=key,
+        timeout=settings.CATALOG_CACHE_SECONDS,
+        found=found,
     )
-    return response

@@ -46,7 +46,7 @@ from django.db import transaction
 from django.http.response import HttpResponseBase
 from rest_framework.request import Request
 
-from common.cache import answer_from, answer_store, generation_bump, generation_read
+from common.cache import cached_response, generation_bump
 from exercises.cache import TOKEN_KEY as CATALOG_TOKEN_KEY
 from sessions.schedules import local_today
 from sessions.signals import patient_erased, plan_changed, session_changed
@@ -165,16 +165,11 @@ def patient_response(
     if not keys:
         return render()
     token_key, catalog_token_key, key = keys
-    tokens, entry = generation_read([token_key, catalog_token_key], key, found=found)
-    cached = answer_from(entry, tokens, digest)
-    if cached is not None:
-        return cached
-    response = render()
-    answer_store(
-        response,
-        key=key,
-        tokens=tokens,
+    return cached_response(
+        render,
+        token_keys=[token_key, catalog_token_key],
+        entry_key=key,
         timeout=settings.PATIENT_CACHE_SECONDS,
         variant=digest,
+        found=found,
     )
-    return response
