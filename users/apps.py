@@ -11,6 +11,7 @@ class UsersConfig(AppConfig):
 
         from common.admin_lookups import declared_lookups_everywhere
         from config.middleware import session_seen_stamp
+        from users import cache
 
         # Admin changelists take only their declared filters (no lookup oracle). The
         # admin app (first in INSTALLED_APPS) has loaded every admin module by now.
@@ -18,3 +19,5 @@ class UsersConfig(AppConfig):
 
         # Admin idle expiry starts at login (config.middleware.SessionIdleMiddleware).
         user_logged_in.connect(session_seen_stamp, dispatch_uid="session_seen_stamp")
+        # A token's account read from the cache by reads (users/cache.py).
+        cache.connect_signals()

@@ -1,23 +1,39 @@
-"""Bearer authentication that tells an expired access token from an invalid one.
+"""Bearer authentication that tells an expired access token from an invalid one, and
+takes a reader's account from the cache.
 
 simplejwt answers both with ``token_not_valid`` ("Given token not valid for any token
 type"), so an app cannot tell "refresh the token" from "log in again". Here an access
 token that is authentic and of the right type but past its ``exp`` is a 401 with code
 ``token_expired``; anything else keeps simplejwt's answer.
+
+A read (a safe method) takes the token's account from ``users/cache.py`` instead of a
+``SELECT`` per request; a write reads it from the database, as simplejwt does. Either
+way the same checks follow (an unknown account: ``user_not_found``; an inactive one:
+``user_inactive``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions, status
 from rest_framework_simplejwt import authentication
-from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+from rest_framework_simplejwt.exceptions import (
+    AuthenticationFailed,
+    ExpiredTokenError,
+    TokenError,
+)
 from rest_framework_simplejwt.settings import api_settings
 
+from users.cache import account_for_read
+
 if TYPE_CHECKING:
+    from rest_framework.request import Request
     from rest_framework_simplejwt.tokens import Token
+
+    from users.models import User
 
 TOKEN_EXPIRED = (
     "The access token has expired: get a new one from auth/token/refresh/ and repeat "
@@ -31,8 +47,40 @@ class TokenExpired(exceptions.AuthenticationFailed):
     default_code = "token_expired"
 
 
+# Methods that change nothing (RFC 9110, 9.2.1): their account may come from the cache.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class JWTAuthentication(authentication.JWTAuthentication):
-    """simplejwt's Bearer authentication; an expired access token is ``token_expired``."""
+    """simplejwt's Bearer authentication; an expired access token is ``token_expired``;
+    a read's account comes from the account cache."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Token] | None:
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw_token = self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        validated_token = self.get_validated_token(raw_token)
+        # A revocation check compares the password hash, which the cache does not hold.
+        if request.method in READ_METHODS and not api_settings.CHECK_REVOKE_TOKEN:
+            return self.get_user_for_read(validated_token), validated_token
+        return self.get_user(validated_token), validated_token
+
+    def get_user_for_read(self, validated_token: Token) -> Any:
+        """simplejwt's ``get_user``, the account read through the account cache."""
+        try:
+            user_id = validated_token[api_settings.USER_ID_CLAIM]
+        except KeyError:
+            return self.get_user(validated_token)  # simplejwt's answer to a bad token
+        user = account_for_read(
+            user_id, lambda: cast("User", self.get_user(validated_token))
+        )
+        if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
+            # simplejwt's own error for it (same body as an uncached read).
+            raise AuthenticationFailed(str(_("User is inactive")), code="user_inactive")
+        return user
 
     def get_validated_token(self, raw_token: bytes) -> Token:
         try:

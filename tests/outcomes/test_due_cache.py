@@ -56,19 +56,16 @@ def due_ids(response) -> list[str]:
     return [due["assignment"] for due in response.json()]
 
 
-def test_a_hit_runs_only_the_authentication_statement(
-    patient, plan, nprs, django_assert_num_queries
-):
+def test_a_hit_runs_no_sql(patient, plan, nprs, django_assert_num_queries):
     assign(plan, nprs, timezone.localdate())
     client = token_client(patient)
     first = client.get(DUE)
     assert len(first.json()) == 1
 
-    # The access token's user lookup, nothing else (no transaction either).
-    with django_assert_num_queries(1) as captured:
+    # The access token's account is cached too (users/cache.py): no statement at all.
+    with django_assert_num_queries(0):
         again = client.get(DUE)
 
-    assert "users_user" in captured.captured_queries[0]["sql"]
     assert again.content == first.content
     assert again["ETag"] == first["ETag"]
     assert again["Cache-Control"] == "no-store"
@@ -190,8 +187,9 @@ def test_erasure_deletes_the_cached_answer(
 
 
 @pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis at {TEST_REDIS}")
-def test_a_hit_is_one_redis_round_trip(patient, plan, nprs, monkeypatch):
-    """The throttles' script also reads the patient's keys (config/api/throttling.py)."""
+def test_a_hit_is_two_redis_round_trips(patient, plan, nprs, monkeypatch):
+    """The token's account, then the throttles' script, which also reads the patient's
+    keys (config/api/throttling.py)."""
     assign(plan, nprs, dt.date(2026, 1, 5))
     client = token_client(patient)
     with override_settings(CACHES=_redis_cache()):
@@ -202,6 +200,6 @@ def test_a_hit_is_one_redis_round_trip(patient, plan, nprs, monkeypatch):
 
             assert len(first.json()) == 1
             assert again.content == first.content
-            assert commands.sent == ["EVALSHA"]
+            assert commands.sent == ["MGET", "EVALSHA"]
         finally:
             cache.delete_pattern("*")  # this test's keys (its own KEY_PREFIX)

@@ -1,0 +1,92 @@
+"""The account behind a bearer token, cached in the shared cache (Redis) for reads.
+
+Every token-authenticated request needs the caller's account (``is_active``, ``role``,
+``timezone``...): simplejwt reads the row by primary key on each request, which was
+the only SQL of a patient's cached read and a third of its time (docs/performance.md).
+A **read** (GET, HEAD, OPTIONS: ``config/api/authentication.py``) takes the account
+from this cache instead; a write always reads the row from the database, so a write
+never acts on a cached copy.
+
+What is cached: the account's row without its password hash (the instance is built as
+``User.objects.defer("password")`` would build it: reading the password loads it from
+the database, and ``save()`` writes only the loaded fields), for ``USER_CACHE_SECONDS``
+(default 300; 0 turns the cache off).
+
+Invalidation is by generation (``common/cache.py``): each account has a token, and a
+stored row is used only while the token it was read under is current. Every save and
+delete of the account (the admin, the API, ``last_login``, erasure) removes its token
+and row, at the write and again once it commits, so a deactivated account is refused
+at its next request, a reader that ran between the two cannot leave the old row
+behind, and nothing of an erased person stays in the cache. Writes that bypass
+``save()`` (``QuerySet.update`` on accounts) must call ``account_changed`` themselves;
+the project has none.
+
+If the cache is unavailable every read misses and the row comes from the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models.signals import post_delete, post_save
+
+from common.cache import generation_read
+from users.models import User
+
+__all__ = ["account_changed", "account_for_read", "connect_signals"]
+
+TOKEN_PREFIX = "account:token:"
+ENTRY_PREFIX = "account:row:"
+# The row as cached: every column but the password hash.
+FIELDS = tuple(f.attname for f in User._meta.concrete_fields if f.attname != "password")
+
+
+def _keys(user_id: Any) -> tuple[str, str]:
+    return f"{TOKEN_PREFIX}{user_id}", f"{ENTRY_PREFIX}{user_id}"
+
+
+def account_for_read(user_id: Any, load: Callable[[], User]) -> User:
+    """The account ``user_id`` as cached, else ``load()``'s (stored for the next read).
+
+    ``load`` raises what the caller answers for a missing account.
+    """
+    timeout = settings.USER_CACHE_SECONDS
+    if not timeout:
+        return load()
+    token_key, entry_key = _keys(user_id)
+    tokens, entry = generation_read([token_key], entry_key)
+    if tokens is not None and isinstance(entry, tuple) and len(entry) == 2:
+        made_under, values = entry
+        if made_under == tokens and len(values) == len(FIELDS):
+            return User.from_db(DEFAULT_DB_ALIAS, FIELDS, values)
+    user = load()
+    if tokens is not None:
+        row = [getattr(user, field) for field in FIELDS]
+        cache.set(entry_key, (tokens, row), timeout=timeout)
+    return user
+
+
+def account_changed(user_id: Any) -> None:
+    """Remove the account's cached row and token, now and once the write commits.
+
+    Without its token a stored row is never used again (a reader starts a new
+    generation); a reader that ran between the two (and saw the row as it was) stored
+    it under a token the second removal takes away.
+    """
+    keys = list(_keys(user_id))
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _on_write(sender: Any, instance: User, **_: Any) -> None:
+    account_changed(instance.pk)
+
+
+def connect_signals() -> None:
+    """Every save and delete of an account (the admin, the API, erasure) removes it."""
+    post_save.connect(_on_write, sender=User, dispatch_uid="users.account_changed")
+    post_delete.connect(_on_write, sender=User, dispatch_uid="users.account_deleted")
