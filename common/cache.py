@@ -15,6 +15,9 @@ patients' own reads (``sessions/cache.py``):
 - readers fetch the tokens and the entry in one round trip (``generation_read``); a
   missing token (first read, a flush, an eviction) starts a new generation (``add``:
   concurrent readers agree on one).
+- a reader that made an entry stores it, then reads the tokens again and takes the
+  entry back if one changed or went meanwhile (``entry_store``): an answer made from
+  rows as they were before a write, or before an erasure, is not left in the cache.
 
 What is stored is the ``200`` answer as rendered: its body and headers, with the ETag
 the conditional-GET middleware would compute (so a hit answers ``304`` to a matching
@@ -40,6 +43,7 @@ __all__ = [
     "answer_from",
     "answer_store",
     "cached_response",
+    "entry_store",
     "generation_bump",
     "generation_read",
 ]
@@ -66,13 +70,15 @@ def generation_read(
     token_keys: Sequence[str],
     entry_key: str,
     found: Mapping[str, Any] | None = None,
+    token_timeout: int | None = None,
 ) -> tuple[Tokens | None, Any]:
     """The current tokens and the entry under ``entry_key``, in one round trip.
 
-    A missing token starts a generation. The tokens are None when the cache does not
-    answer (nothing may then be stored: an entry needs the tokens it was made under).
-    ``found``: these keys' values already read (None for a key not in the cache), e.g.
-    in the throttles' round trip; read here unless it holds every key.
+    A missing token starts a generation (kept ``token_timeout`` seconds, or until it is
+    replaced). The tokens are None when the cache does not answer (nothing may then be
+    stored: an entry needs the tokens it was made under). ``found``: these keys' values
+    already read (None for a key not in the cache), e.g. in the throttles' round trip;
+    read here unless it holds every key.
     """
     keys = [*token_keys, entry_key]
     if found is None or not all(key in found for key in keys):
@@ -81,7 +87,7 @@ def generation_read(
     for key in token_keys:
         token = found.get(key)
         if token is None:
-            cache.add(key, _token_new(), timeout=None)
+            cache.add(key, _token_new(), timeout=token_timeout)
             token = cache.get(key)
             if token is None:
                 return None, None
@@ -101,10 +107,34 @@ def answer_from(
     return HttpResponse(content, headers=headers)
 
 
+def entry_store(
+    key: str,
+    entry: tuple[Any, ...],
+    *,
+    token_keys: Sequence[str],
+    tokens: Tokens,
+    timeout: int,
+) -> None:
+    """Store ``entry`` (made under ``tokens``), then read the tokens again and take the
+    entry back if one changed meanwhile.
+
+    A write (or an erasure) that happened while the entry was made replaced or removed
+    a token, at once and on commit; an entry stored after that would be stale, or hold
+    an erased person's data, until it expires. Checking after storing closes the gap
+    whatever the order (a removal after the store deletes the entry itself); it costs
+    one more round trip, on a miss only.
+    """
+    cache.set(key, entry, timeout=timeout)
+    current = cache.get_many(list(token_keys))
+    if tuple(current.get(k) for k in token_keys) != tokens:
+        cache.delete(key)
+
+
 def answer_store(
     response: HttpResponseBase,
     *,
     key: str,
+    token_keys: Sequence[str],
     tokens: Tokens | None,
     timeout: int,
     variant: str = "",
@@ -116,11 +146,14 @@ def answer_store(
         or not hasattr(response, "add_post_render_callback")
     ):
         return
+    made_under = tokens
 
     def store(rendered: HttpResponse) -> None:
         response_etag_set(rendered)
-        entry = (tokens, variant, rendered.content, dict(rendered.items()))
-        cache.set(key, entry, timeout=timeout)
+        entry = (made_under, variant, rendered.content, dict(rendered.items()))
+        entry_store(
+            key, entry, token_keys=token_keys, tokens=made_under, timeout=timeout
+        )
 
     response.add_post_render_callback(store)
 
@@ -145,6 +178,11 @@ def cached_response(
         return cached
     response = render()
     answer_store(
-        response, key=entry_key, tokens=tokens, timeout=timeout, variant=variant
+        response,
+        key=entry_key,
+        token_keys=token_keys,
+        tokens=tokens,
+        timeout=timeout,
+        variant=variant,
     )
     return response

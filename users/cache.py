@@ -16,8 +16,13 @@ Invalidation is by generation (``common/cache.py``): each account has a token, a
 stored row is used only while the token it was read under is current. Every save and
 delete of the account (the admin, the API, ``last_login``, erasure) removes its token
 and row, at the write and again once it commits, so a deactivated account is refused
-at its next request, a reader that ran between the two cannot leave the old row
-behind, and nothing of an erased person stays in the cache. Writes that bypass
+at its next request and a reader that ran between the two cannot leave the old row in
+use. A reader that stores a row checks the token again afterwards and removes what it
+stored if the token changed meanwhile (``common.cache.entry_store``: one more round
+trip, on a miss only): a row read just before an erasure committed is not left in the
+cache until it expires. A read whose account is gone (or refused) removes the token it
+may have started, and tokens live ``USER_CACHE_SECONDS`` at most: no key names an
+erased account for long. Writes that bypass
 ``save()`` (``QuerySet.update`` on accounts) must call ``account_changed`` themselves;
 the project has none.
 
@@ -34,7 +39,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_delete, post_save
 
-from common.cache import generation_read
+from common.cache import entry_store, generation_read
 from users.models import User
 
 __all__ = ["account_changed", "account_for_read", "connect_signals"]
@@ -58,16 +63,31 @@ def account_for_read(user_id: Any, load: Callable[[], User]) -> User:
     if not timeout:
         return load()
     token_key, entry_key = _keys(user_id)
-    tokens, entry = generation_read([token_key], entry_key)
+    tokens, entry = generation_read([token_key], entry_key, token_timeout=timeout)
     if tokens is not None and isinstance(entry, tuple) and len(entry) == 2:
         made_under, values = entry
         if made_under == tokens and len(values) == len(FIELDS):
             return User.from_db(DEFAULT_DB_ALIAS, FIELDS, values)
-    user = load()
+    try:
+        user = load()
+    except Exception:
+        # No such account (erased) or one refused: leave no key naming it.
+        _forget(user_id)
+        raise
     if tokens is not None:
         row = [getattr(user, field) for field in FIELDS]
-        cache.set(entry_key, (tokens, row), timeout=timeout)
+        entry_store(
+            entry_key,
+            (tokens, row),
+            token_keys=[token_key],
+            tokens=tokens,
+            timeout=timeout,
+        )
     return user
+
+
+def _forget(user_id: Any) -> None:
+    cache.delete_many(list(_keys(user_id)))
 
 
 def account_changed(user_id: Any) -> None:
@@ -77,9 +97,8 @@ def account_changed(user_id: Any) -> None:
     generation); a reader that ran between the two (and saw the row as it was) stored
     it under a token the second removal takes away.
     """
-    keys = list(_keys(user_id))
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    _forget(user_id)
+    transaction.on_commit(lambda: _forget(user_id))
 
 
 def _on_write(sender: Any, instance: User, **_: Any) -> None:

@@ -134,6 +134,22 @@ def test_a_reader_between_a_write_and_its_commit_leaves_nothing_stale(
     assert fresh.name == "Committed name"
 
 
+def test_a_row_read_before_an_erasure_committed_is_not_left_behind(patient):
+    """The reader loaded the row; the erasure's commit removed the keys before the
+    reader stored it: the reader takes it back."""
+
+    def load_then_erasure_commits() -> User:
+        row = User.objects.get(pk=patient.pk)
+        cache.delete_many(
+            [f"{TOKEN_PREFIX}{patient.pk}", f"{ENTRY_PREFIX}{patient.pk}"]
+        )
+        return row
+
+    account_for_read(patient.pk, load_then_erasure_commits)
+
+    assert not [k for k in cached_keys(str(patient.pk)) if ENTRY_PREFIX in k]
+
+
 def test_without_the_cache_every_read_reads_the_row(patient):
     client = token_client(patient)
     with override_settings(USER_CACHE_SECONDS=0):
@@ -156,6 +172,8 @@ def test_erasure_removes_the_cached_account(patient):
 
     assert cached_keys(patient_id) == []
     assert client.get(ME).status_code == 401  # user_not_found
+    # That read (an old token of the erased account) left no key naming it either.
+    assert not [k for k in cached_keys(patient_id) if "account:" in k]
 
 
 @pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis at {TEST_REDIS}")
