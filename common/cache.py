@@ -55,30 +55,31 @@ def _token_new() -> str:
     return secrets.token_hex(8)
 
 
-def _tokens_replace(keys: Sequence[str]) -> None:
-    cache.set_many({key: _token_new() for key in keys}, timeout=None)
+def _tokens_replace(keys: Sequence[str], timeout: int | None) -> None:
+    cache.set_many({key: _token_new() for key in keys}, timeout=timeout)
 
 
-def generation_bump(*keys: str) -> None:
+def generation_bump(*keys: str, timeout: int | None = None) -> None:
     """Make every answer made under these tokens stale, now and again once the write
-    commits (at once when no transaction is open)."""
-    _tokens_replace(keys)
-    transaction.on_commit(lambda: _tokens_replace(keys))
+    commits (at once when no transaction is open). ``timeout``: the new tokens' lifetime
+    (None: until replaced); a token that expires only makes its entries misses."""
+    _tokens_replace(keys, timeout)
+    transaction.on_commit(lambda: _tokens_replace(keys, timeout))
 
 
 def generation_read(
     token_keys: Sequence[str],
     entry_key: str,
     found: Mapping[str, Any] | None = None,
-    token_timeout: int | None = None,
+    token_timeouts: Mapping[str, int] | None = None,
 ) -> tuple[Tokens | None, Any]:
     """The current tokens and the entry under ``entry_key``, in one round trip.
 
-    A missing token starts a generation (kept ``token_timeout`` seconds, or until it is
-    replaced). The tokens are None when the cache does not answer (nothing may then be
-    stored: an entry needs the tokens it was made under). ``found``: these keys' values
-    already read (None for a key not in the cache), e.g. in the throttles' round trip;
-    read here unless it holds every key.
+    A missing token starts a generation, kept for its ``token_timeouts`` seconds (a
+    token not named there: until it is replaced). The tokens are None when the cache
+    does not answer (nothing may then be stored: an entry needs the tokens it was made
+    under). ``found``: these keys' values already read (None for a key not in the
+    cache), e.g. in the throttles' round trip; read here unless it holds every key.
     """
     keys = [*token_keys, entry_key]
     if found is None or not all(key in found for key in keys):
@@ -87,7 +88,8 @@ def generation_read(
     for key in token_keys:
         token = found.get(key)
         if token is None:
-            cache.add(key, _token_new(), timeout=token_timeout)
+            timeout = (token_timeouts or {}).get(key)
+            cache.add(key, _token_new(), timeout=timeout)
             token = cache.get(key)
             if token is None:
                 return None, None
@@ -166,13 +168,17 @@ def cached_response(
     timeout: int,
     variant: str = "",
     found: Mapping[str, Any] | None = None,
+    token_timeouts: Mapping[str, int] | None = None,
 ) -> HttpResponseBase:
     """The answer stored under ``entry_key`` while ``token_keys`` are current, or
     ``render()``'s, stored once rendered if it is a ``200``.
 
-    ``found``: these keys' values already read (see ``generation_read``).
+    ``found``: these keys' values already read; ``token_timeouts``: the lifetime of a
+    token this read starts (see ``generation_read``).
     """
-    tokens, entry = generation_read(token_keys, entry_key, found=found)
+    tokens, entry = generation_read(
+        token_keys, entry_key, found=found, token_timeouts=token_timeouts
+    )
     cached = answer_from(entry, tokens, variant)
     if cached is not None:
         return cached

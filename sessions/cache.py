@@ -28,7 +28,10 @@ delete: ``patient_forget`` (on ``patient_erased``, sent by ``patient_erase`` aft
 every deletion, whose cascades make the answers stale and so write the token again: at
 the erasure and again on commit, after theirs) removes the patient's token and entries;
 nothing of theirs stays in the cache.
-Entries live ``PATIENT_CACHE_SECONDS`` at most (default 600; 0 turns the cache off).
+Entries live ``PATIENT_CACHE_SECONDS`` at most (default 600; 0 turns the cache off),
+and so do the patient's tokens: a read in flight while the patient is erased may start
+a token after the erasure removed them, which then goes within that time (the answer
+it stores is taken back at once: ``common.cache.entry_store``).
 
 If the cache is unavailable (Redis down, ``IGNORE_EXCEPTIONS``) every read misses and
 the views answer from the database as without a cache.
@@ -73,7 +76,7 @@ def _entry_keys(patient_id: Any) -> list[str]:
 
 def patient_changed(patient_id: Any) -> None:
     """Make every cached answer of this patient stale, now and again on commit."""
-    generation_bump(_token_key(patient_id))
+    generation_bump(_token_key(patient_id), timeout=settings.PATIENT_CACHE_SECONDS)
 
 
 def patient_forget(patient_id: Any) -> None:
@@ -165,11 +168,15 @@ def patient_response(
     if not keys:
         return render()
     token_key, catalog_token_key, key = keys
+    timeout = settings.PATIENT_CACHE_SECONDS
     return cached_response(
         render,
         token_keys=[token_key, catalog_token_key],
         entry_key=key,
-        timeout=settings.PATIENT_CACHE_SECONDS,
+        timeout=timeout,
         variant=digest,
         found=found,
+        # A patient's token outlives their entries by nothing: no key naming them
+        # stays for good (one started by a read in flight during their erasure).
+        token_timeouts={token_key: timeout},
     )

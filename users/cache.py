@@ -63,7 +63,9 @@ def account_for_read(user_id: Any, load: Callable[[], User]) -> User:
     if not timeout:
         return load()
     token_key, entry_key = _keys(user_id)
-    tokens, entry = generation_read([token_key], entry_key, token_timeout=timeout)
+    tokens, entry = generation_read(
+        [token_key], entry_key, token_timeouts={token_key: timeout}
+    )
     if tokens is not None and isinstance(entry, tuple) and len(entry) == 2:
         made_under, values = entry
         if made_under == tokens and len(values) == len(FIELDS):

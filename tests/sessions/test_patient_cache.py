@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 import uuid
 from typing import Any
 
 import pytest
 import redis
+from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
+from exercises.cache import TOKEN_KEY as CATALOG_TOKEN_KEY
 from outcomes.models import QuestionnaireAssignment
 from sessions.cache import SLOTS
 from sessions.models import Plan
@@ -468,6 +471,32 @@ def test_erasure_leaves_nothing_of_the_patient_in_redis(patient, plan):
         finally:
             for key in server.scan_iter(match=f"{prefix}*"):
                 server.delete(key)
+
+
+def _expires_in(key: str) -> float | None:
+    """Seconds until the LocMemCache's ``key`` expires (None: never)."""
+    expiry = cache._expire_info[cache.make_key(key)]  # type: ignore[attr-defined]
+    return None if expiry is None else expiry - time.time()
+
+
+def test_a_patients_token_lives_no_longer_than_their_answers(patient, plan, item):
+    """No key naming the patient stays for good (a token started by a read in flight
+    during their erasure goes with the answers' lifetime)."""
+    cache.clear()
+    client = client_for(patient)
+    warm(client, PLANS)
+    token = f"patient:{patient.pk}:token"
+    started = _expires_in(token)
+    assert started is not None
+    assert 0 < started <= settings.PATIENT_CACHE_SECONDS
+
+    assert (
+        client.post(SESSIONS, upload_body(plan, item), format="json").status_code == 201
+    )
+    bumped = _expires_in(token)
+    assert bumped is not None
+    assert 0 < bumped <= settings.PATIENT_CACHE_SECONDS
+    assert _expires_in(CATALOG_TOKEN_KEY) is None  # the catalog's: one key, kept
 
 
 def test_every_key_of_a_patient_is_one_erasure_deletes(patient, plan):
