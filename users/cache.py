@@ -10,7 +10,8 @@ never acts on a cached copy.
 What is cached: the account's row without its password hash (the instance is built as
 ``User.objects.defer("password")`` would build it: reading the password loads it from
 the database, and ``save()`` writes only the loaded fields), for ``USER_CACHE_SECONDS``
-(default 300; 0 turns the cache off).
+(default 300 with Redis; 0, the default without it, turns the cache off: per-process
+memory could not hear another process's save of the account).
 
 Invalidation is by generation (``common/cache.py``): each account has a token, and a
 stored row is used only while the token it was read under is current. Every save and

@@ -221,8 +221,10 @@ else:
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=3600)
 # A patient's reads of their own data (sessions/cache.py): dropped on any change; 0: off.
 PATIENT_CACHE_SECONDS = env.int("PATIENT_CACHE_SECONDS", default=600)
-# The account behind a bearer token, for reads (users/cache.py); 0: off.
-USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
+# The account behind a bearer token, for reads (users/cache.py); 0: off. Off by default
+# without Redis: one process's per-process memory cannot hear another's save of an
+# account (a deactivation in the admin) before its copy expires.
+USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300 if REDIS_URL else 0)
 
 # ---------------------------------------------------------------------------
 # Django REST framework

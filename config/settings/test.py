@@ -24,3 +24,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Webhook tests deliver to receivers on 127.0.0.1 over plain http.
 WEBHOOK_ALLOW_HTTP = True
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+
+# The account cache (users/cache.py) is on in the suite as with Redis in production
+# (each test process is one process: its saves reach its own memory cache).
+USER_CACHE_SECONDS = 300

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import redis
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import override_settings
@@ -197,3 +202,19 @@ def test_erasure_leaves_no_account_row_in_redis(patient):
             assert not [v for v in values if patient.email.encode() in v]
         finally:
             cache.delete_pattern("*")  # this test's keys (its own KEY_PREFIX)
+
+
+@pytest.mark.parametrize(("redis_url", "expected"), [("", "0"), (TEST_REDIS, "300")])
+def test_without_redis_the_account_cache_is_off_by_default(redis_url, expected):
+    """Per-process memory would keep a deactivated account in other processes."""
+    code = "from config.settings import base; print(base.USER_CACHE_SECONDS)"
+    env = {k: v for k, v in os.environ.items() if k != "USER_CACHE_SECONDS"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**env, "REDIS_URL": redis_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == expected, result.stderr
