@@ -59,6 +59,19 @@ def on_redis() -> Iterator[None]:
             cache.delete_pattern("*")  # this test's keys (its own KEY_PREFIX)
 
 
+def stored_in_redis() -> dict[str, bytes]:
+    """This test's keys in Redis (``on_redis``) and their values; a list (a rate-limit
+    history, config/api/throttling.py) as its items joined by spaces."""
+    server = Redis.from_url(TEST_REDIS)
+    stored = {}
+    for key in server.scan_iter(match=f"{cache.make_key('')}*"):
+        if server.type(key) == b"list":
+            stored[key.decode()] = b" ".join(server.lrange(key, 0, -1))
+        else:
+            stored[key.decode()] = server.get(key) or b""
+    return stored
+
+
 @contextmanager
 def backend(name: str) -> Iterator[None]:
     """The default cache: the tests' memory (DRF's code) or Redis (the one script)."""

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
-from django.test import override_settings
 from django.utils import timezone
 
 from outcomes.models import Questionnaire, QuestionnaireAssignment
@@ -18,14 +16,11 @@ from tests.factories import CareRelationshipFactory, PatientFactory, PlanFactory
 from tests.factories.outcomes import answered, shipped
 from tests.sessions.test_patient_cache import (
     PASSWORD,
-    TEST_REDIS,
-    _redis_cache,
-    _redis_reachable,
     cached_keys,
     token_client,
     warm,
 )
-from tests.test_throttling import RedisCommands
+from tests.test_throttling import RedisCommands, needs_redis, on_redis
 
 pytestmark = pytest.mark.django_db
 
@@ -186,20 +181,17 @@ def test_erasure_deletes_the_cached_answer(
     assert cached_keys(patient_id) == []
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis at {TEST_REDIS}")
+@needs_redis
 def test_a_hit_is_two_redis_round_trips(patient, plan, nprs, monkeypatch):
     """The token's account, then the throttles' script, which also reads the patient's
     keys (config/api/throttling.py)."""
     assign(plan, nprs, dt.date(2026, 1, 5))
     client = token_client(patient)
-    with override_settings(CACHES=_redis_cache()):
-        try:
-            first = client.get(DUE)  # a miss: stored
-            commands = RedisCommands(monkeypatch)
-            again = client.get(DUE)
+    with on_redis():
+        first = client.get(DUE)  # a miss: stored
+        commands = RedisCommands(monkeypatch)
+        again = client.get(DUE)
 
-            assert len(first.json()) == 1
-            assert again.content == first.content
-            assert commands.sent == ["MGET", "EVALSHA"]
-        finally:
-            cache.delete_pattern("*")  # this test's keys (its own KEY_PREFIX)
+        assert len(first.json()) == 1
+        assert again.content == first.content
+        assert commands.sent == ["MGET", "EVALSHA"]

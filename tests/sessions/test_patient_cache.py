@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 import uuid
 from typing import Any
 
 import pytest
-import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
@@ -32,7 +30,7 @@ from tests.factories import (
 )
 from tests.factories.outcomes import answered, shipped
 from tests.sessions.test_plans import care, create_body, prescribe, routine
-from tests.test_throttling import RedisCommands
+from tests.test_throttling import RedisCommands, needs_redis, on_redis, stored_in_redis
 from users.models import PatientAccessLog
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +43,6 @@ SYNC = "/api/v1/sessions/?updated_since=0"
 PLANS = "/api/v1/plans/"
 PROGRESS = "/api/v1/progress/"
 TODAY = "/api/v1/me/today/"
-TEST_REDIS = os.environ.get("REHABIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def plan_url(plan: Any) -> str:
@@ -422,55 +419,23 @@ def cached_keys(patient_id: str) -> list[str]:
     return _answer_keys(list(cache._cache), patient_id)  # type: ignore[attr-defined]
 
 
-def _redis_reachable() -> bool:
-    try:
-        return bool(redis.Redis.from_url(TEST_REDIS, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-def _redis_cache() -> dict[str, Any]:
-    return {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": TEST_REDIS,
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
-            # This test's own keys, whatever else the database holds.
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
-
-
-@pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis at {TEST_REDIS}")
+@needs_redis
 def test_erasure_leaves_nothing_of_the_patient_in_redis(patient, plan):
     patient.set_password(PASSWORD)
     patient.save()
-    server = redis.Redis.from_url(TEST_REDIS)
-    with override_settings(CACHES=_redis_cache()):
-        prefix = cache.make_key("")
-        try:
-            _read_everything(patient, plan)
-            patient_id = str(patient.pk)
-            stored = [k.decode() for k in server.scan_iter(match=f"{prefix}*")]
-            # The token, answers and the rate-limit history of the patient's account.
-            assert len(_answer_keys(stored, patient_id)) >= 3
-            assert [k for k in stored if f"throttle_user_{patient_id}" in k]
+    with on_redis():
+        _read_everything(patient, plan)
+        patient_id = str(patient.pk)
+        stored = stored_in_redis()
+        # The token, answers and the rate-limit history of the patient's account.
+        assert len(_answer_keys(list(stored), patient_id)) >= 3
+        assert [k for k in stored if f"throttle_user_{patient_id}" in k]
 
-            patient_erase(user=patient, password=PASSWORD)
+        patient_erase(user=patient, password=PASSWORD)
 
-            stored = [k.decode() for k in server.scan_iter(match=f"{prefix}*")]
-            assert _answer_keys(stored, patient_id) == []
-            # Rate-limit histories are lists (config/api/throttling.py), the rest strings.
-            values = [
-                b" ".join(server.lrange(k, 0, -1))
-                if server.type(k) == b"list"
-                else server.get(k) or b""
-                for k in stored
-            ]
-            assert not [v for v in values if patient_id.encode() in v]
-        finally:
-            for key in server.scan_iter(match=f"{prefix}*"):
-                server.delete(key)
+        stored = stored_in_redis()
+        assert _answer_keys(list(stored), patient_id) == []
+        assert not [v for v in stored.values() if patient_id.encode() in v]
 
 
 def _expires_in(key: str) -> float | None:
@@ -534,7 +499,7 @@ def test_without_the_cache_answers_come_from_the_database(patient, plan, item):
 # ---------------------------------------------------------------------------
 # One Redis round trip per hit
 # ---------------------------------------------------------------------------
-@pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis at {TEST_REDIS}")
+@needs_redis
 @pytest.mark.parametrize(
     "which", ["plans", "plan", "sync", "sessions", "progress", "today", "careplan"]
 )
@@ -549,39 +514,33 @@ def test_a_hit_is_two_redis_round_trips(patient, plan, monkeypatch, which):
         )
     )[which]
     client = token_client(patient)
-    with override_settings(CACHES=_redis_cache()):
-        try:
-            first = client.get(url)  # a miss: stored
-            commands = RedisCommands(monkeypatch)
-            again = client.get(url)
+    with on_redis():
+        first = client.get(url)  # a miss: stored
+        commands = RedisCommands(monkeypatch)
+        again = client.get(url)
 
-            assert first.status_code == again.status_code == 200, first.content
-            assert again.content == first.content
-            assert again["ETag"] == first["ETag"]
-            assert commands.sent == ["MGET", "EVALSHA"]
-        finally:
-            cache.delete_pattern("*")  # this test's keys (its own KEY_PREFIX)
+        assert first.status_code == again.status_code == 200, first.content
+        assert again.content == first.content
+        assert again["ETag"] == first["ETag"]
+        assert commands.sent == ["MGET", "EVALSHA"]
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis at {TEST_REDIS}")
+@needs_redis
 def test_two_patients_on_redis_get_their_own_answers(patient, plan, item):
     """The keys read with the throttles are the caller's: never another's answer."""
     other = PatientFactory()
     other_plan = PlanFactory(patient=other, start_date=dt.date(2026, 1, 5))
     PlanItemFactory(plan=other_plan, exercise=ExerciseFactory(name="Clamshell"))
     mine, theirs = token_client(patient), token_client(other)
-    with override_settings(CACHES=_redis_cache()):
-        try:
-            uploaded = mine.post(SESSIONS, upload_body(plan, item), format="json")
-            assert uploaded.status_code == 201, uploaded.content
-            for url in (PLANS, SYNC, PROGRESS):
-                mine_first = warm(mine, url)
-                theirs_first = warm(theirs, url)
-                assert mine.get(url).content == mine_first.content
-                assert theirs.get(url).content == theirs_first.content
-                assert mine_first.content != theirs_first.content, url
-            assert b"Glute bridge" in mine.get(PLANS).content
-            assert b"Clamshell" not in mine.get(PLANS).content
-            assert b"Clamshell" in theirs.get(PLANS).content
-        finally:
-            cache.delete_pattern("*")  # this test's keys (its own KEY_PREFIX)
+    with on_redis():
+        uploaded = mine.post(SESSIONS, upload_body(plan, item), format="json")
+        assert uploaded.status_code == 201, uploaded.content
+        for url in (PLANS, SYNC, PROGRESS):
+            mine_first = warm(mine, url)
+            theirs_first = warm(theirs, url)
+            assert mine.get(url).content == mine_first.content
+            assert theirs.get(url).content == theirs_first.content
+            assert mine_first.content != theirs_first.content, url
+        assert b"Glute bridge" in mine.get(PLANS).content
+        assert b"Clamshell" not in mine.get(PLANS).content
+        assert b"Clamshell" in theirs.get(PLANS).content

@@ -7,23 +7,17 @@ import subprocess
 import sys
 
 import pytest
-import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
 
 from sessions.services.privacy import patient_erase
 from tests.factories import PatientFactory
-from tests.sessions.test_patient_cache import (
-    TEST_REDIS,
-    _redis_cache,
-    _redis_reachable,
-    cached_keys,
-)
+from tests.sessions.test_patient_cache import cached_keys, token_client
+from tests.test_service import TEST_REDIS
+from tests.test_throttling import needs_redis, on_redis, stored_in_redis
 from users.cache import ENTRY_PREFIX, TOKEN_PREFIX, account_for_read
 from users.models import User
 
@@ -31,12 +25,6 @@ pytestmark = pytest.mark.django_db
 
 ME = "/api/v1/me/"
 PASSWORD = "correct horse battery staple"
-
-
-def token_client(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
-    return client
 
 
 def account_reads(captured) -> list[str]:
@@ -181,27 +169,20 @@ def test_erasure_removes_the_cached_account(patient):
     assert not [k for k in cached_keys(patient_id) if "account:" in k]
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis at {TEST_REDIS}")
+@needs_redis
 def test_erasure_leaves_no_account_row_in_redis(patient):
     patient.set_password(PASSWORD)
     patient.save()
-    server = redis.Redis.from_url(TEST_REDIS)
-    with override_settings(CACHES=_redis_cache()):
-        prefix = cache.make_key("")
-        try:
-            client = token_client(patient)
-            assert client.get(ME).status_code == 200
-            stored = [k.decode() for k in server.scan_iter(match=f"{prefix}*")]
-            assert [k for k in stored if f"{ENTRY_PREFIX}{patient.pk}" in k]
+    with on_redis():
+        client = token_client(patient)
+        assert client.get(ME).status_code == 200
+        assert [k for k in stored_in_redis() if f"{ENTRY_PREFIX}{patient.pk}" in k]
 
-            patient_erase(user=patient, password=PASSWORD)
+        patient_erase(user=patient, password=PASSWORD)
 
-            stored = [k.decode() for k in server.scan_iter(match=f"{prefix}*")]
-            values = [server.get(k) or b"" for k in stored if server.type(k) != b"list"]
-            assert not [k for k in stored if str(patient.pk) in k]
-            assert not [v for v in values if patient.email.encode() in v]
-        finally:
-            cache.delete_pattern("*")  # this test's keys (its own KEY_PREFIX)
+        stored = stored_in_redis()
+        assert not [k for k in stored if str(patient.pk) in k]
+        assert not [v for v in stored.values() if patient.email.encode() in v]
 
 
 @pytest.mark.parametrize(("redis_url", "expected"), [("", "0"), (TEST_REDIS, "300")])
