@@ -148,7 +148,7 @@ def answer_store(
         or not hasattr(response, "add_post_render_callback")
     ):
         return
-    made_under = tokens
+    made_under = tokens  # not None here; the closure below needs it so typed
 
     def store(rendered: HttpResponse) -> None:
         response_etag_set(rendered)

@@ -23,9 +23,8 @@ stored if the token changed meanwhile (``common.cache.entry_store``: one more ro
 trip, on a miss only): a row read just before an erasure committed is not left in the
 cache until it expires. A read whose account is gone (or refused) removes the token it
 may have started, and tokens live ``USER_CACHE_SECONDS`` at most: no key names an
-erased account for long. Writes that bypass
-``save()`` (``QuerySet.update`` on accounts) must call ``account_changed`` themselves;
-the project has none.
+erased account for long. Writes that bypass ``save()`` (``QuerySet.update`` on
+accounts) must call ``account_changed`` themselves; the project has none.
 
 If the cache is unavailable every read misses and the row comes from the database.
 """

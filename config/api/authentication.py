@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions, status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import (
     AuthenticationFailed,
@@ -47,10 +48,6 @@ class TokenExpired(exceptions.AuthenticationFailed):
     default_code = "token_expired"
 
 
-# Methods that change nothing (RFC 9110, 9.2.1): their account may come from the cache.
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 class JWTAuthentication(authentication.JWTAuthentication):
     """simplejwt's Bearer authentication; an expired access token is ``token_expired``;
     a read's account comes from the account cache."""
@@ -64,7 +61,9 @@ class JWTAuthentication(authentication.JWTAuthentication):
             return None
         validated_token = self.get_validated_token(raw_token)
         # A revocation check compares the password hash, which the cache does not hold.
-        if request.method in READ_METHODS and not api_settings.CHECK_REVOKE_TOKEN:
+        # DRF's safe methods (GET, HEAD, OPTIONS) change nothing: a read's account may
+        # come from the cache.
+        if request.method in SAFE_METHODS and not api_settings.CHECK_REVOKE_TOKEN:
             return self.get_user_for_read(validated_token), validated_token
         return self.get_user(validated_token), validated_token
 
