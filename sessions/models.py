@@ -230,6 +230,11 @@ class Session(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # Not a field: the exercises and sets ``session_upload`` has just inserted, each
+    # exercise with its sets, so that the upload's answer is built without reading them
+    # back (``sessions_represent``). None on every session read from the database.
+    written_children: list[tuple[SessionExercise, list[SessionSet]]] | None = None
+
     class Meta:
         ordering = ["-started_at"]
         constraints = [

@@ -173,8 +173,8 @@ class SessionViewSet(viewsets.GenericViewSet[Any]):
             session, created = session_upload(
                 patient=signed_in_user(request), data=serializer.validated_data
             )
-        # The session as stored (just written, or the stored one for a retry): no
-        # read-back of the row.
+        # The session as stored (just written, or the stored one for a retry): a new
+        # session's answer is built from the rows just inserted, nothing read back.
         row = sessions_represent([session])[0]
         response = Response(
             row, status=201 if created else 200, headers={"ETag": session.etag}

@@ -6,7 +6,7 @@ their care; an admin everyone's. Everyone else sees nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import django_filters
@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.filters import FilterSet
+from exercises.models import Exercise
 from sessions.models import PatientSyncState, Session, SessionExercise, SessionSet
 from users.models import User
 from users.selectors import patient_list
@@ -213,7 +214,7 @@ def session_children_rows(
     """
     exercises: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in session_ids}
     by_id: dict[int, dict[str, Any]] = {}
-    rows = (
+    rows: Iterable[tuple[Any, ...]] = (
         SessionExercise.objects.filter(session_id__in=session_ids)
         .order_by("order", "id")
         .values_list(
@@ -232,52 +233,98 @@ def session_children_rows(
             "notes",
         )
     )
-    for row in rows:
-        pk, session_id, ex_id, slug, name, item, substitution, *rest = row
-        order, status, pain, difficulty, rpe, notes = rest
-        entry = {
-            "id": pk,
-            "exercise": {"id": str(ex_id), "slug": slug, "name": name},
-            "plan_item": item,
-            "substitution": substitution,
-            "order": order,
-            "status": status,
-            "pain_during": pain,
-            "difficulty": difficulty,
-            "rpe": rpe,
-            "notes": notes,
-            "sets": [],
-        }
+    for pk, session_id, *values in rows:
+        entry = _exercise_row(pk, *values)
         exercises[session_id].append(entry)
         by_id[pk] = entry
     if by_id:
         sets = (
             SessionSet.objects.filter(session_exercise_id__in=by_id)
             .order_by("order", "id")
-            .values_list(
-                "session_exercise_id",
-                "order",
-                "side",
-                "reps",
-                "seconds",
-                "load",
-                "band",
-                "completed",
-            )
+            .values_list("session_exercise_id", *SET_FIELDS)
         )
-        for exercise_id, order, side, reps, seconds, load, band, completed in sets:
+        for exercise_id, *values in sets:
             by_id[exercise_id]["sets"].append(
-                {
-                    "order": order,
-                    "side": side,
-                    "reps": reps,
-                    "seconds": seconds,
-                    "load": load,
-                    "band": band,
-                    "completed": completed,
-                }
+                dict(zip(SET_FIELDS, values, strict=True))
             )
     return exercises
+
+
+# A set's fields in the representation, in its order.
+SET_FIELDS = ("order", "side", "reps", "seconds", "load", "band", "completed")
+
+
+def _exercise_row(
+    pk: int,
+    exercise_id: Any,
+    slug: str,
+    name: str,
+    plan_item: int | None,
+    substitution: str,
+    order: int,
+    status: str,
+    pain_during: int | None,
+    difficulty: str,
+    rpe: int | None,
+    notes: str,
+) -> dict[str, Any]:
+    """A session's exercise as represented (its ``sets`` empty, to be filled)."""
+    return {
+        "id": pk,
+        "exercise": {"id": str(exercise_id), "slug": slug, "name": name},
+        "plan_item": plan_item,
+        "substitution": substitution,
+        "order": order,
+        "status": status,
+        "pain_during": pain_during,
+        "difficulty": difficulty,
+        "rpe": rpe,
+        "notes": notes,
+        "sets": [],
+    }
+
+
+def _written_children_rows(session: Session) -> list[dict[str, Any]]:
+    """The exercises and sets ``session_upload`` has just inserted, represented as
+    ``session_children_rows`` would read them back. The exercises' slugs and names
+    come with them (the upload's rules read them); one query for any that do not (an
+    exercise that is only a swap's target)."""
+    written = session.written_children or []
+    labels = {
+        entry.exercise_id: (entry.exercise.slug, entry.exercise.name)
+        for entry, _ in written
+        if SessionExercise.exercise.is_cached(entry)
+    }
+    missing = {entry.exercise_id for entry, _ in written} - labels.keys()
+    if missing:
+        labels |= {
+            pk: (slug, name)
+            for pk, slug, name in Exercise.objects.filter(pk__in=missing).values_list(
+                "id", "slug", "name"
+            )
+        }
+    rows = []
+    for entry, sets in written:
+        row = _exercise_row(
+            entry.pk, entry.exercise_id, *labels[entry.exercise_id],
+            entry.plan_item_id, entry.substitution, entry.order, str(entry.status),
+            entry.pain_during, entry.difficulty, entry.rpe, entry.notes,
+        )  # fmt: skip
+        # str(): a default is the choice's enum member, a read gives its value.
+        row["sets"] = [
+            {
+                "order": item.order,
+                "side": str(item.side),
+                "reps": item.reps,
+                "seconds": item.seconds,
+                "load": item.load,
+                "band": item.band,
+                "completed": item.completed,
+            }
+            for item in sets
+        ]
+        rows.append(row)
+    return rows
 
 
 def session_get(*, user: User, session_id: Any) -> Session | None:
@@ -310,8 +357,17 @@ def sessions_represent(sessions: Sequence[Session]) -> list[dict[str, Any]]:
     are read as plain rows (session_children_rows): a sync page of 50 sessions holds
     some 2,500 of them, and model instances cost several times more.
     """
-    children = session_children_rows(
-        session_ids=[session.pk for session in sessions if not session.is_deleted]
+    written = {
+        session.pk: _written_children_rows(session)
+        for session in sessions
+        if session.written_children is not None
+    }
+    children = written | session_children_rows(
+        session_ids=[
+            session.pk
+            for session in sessions
+            if not session.is_deleted and session.pk not in written
+        ]
     )
     page: list[dict[str, Any]] = []
     for session in sessions:

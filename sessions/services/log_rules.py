@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 
@@ -29,10 +29,24 @@ __all__ = [
     "UNKNOWN_EXERCISE",
     "UNKNOWN_PLAN",
     "UNKNOWN_PLAN_ITEM",
+    "Checked",
     "check_rules",
     "session_update_errors",
     "session_upload_errors",
 ]
+
+
+class Checked(NamedTuple):
+    """What the rules resolved: the plan's id, each entry's substitution kind ("" when
+    not a swap), the slug and name of the exercises they read (by id; an exercise that
+    is only a swap's target is not read, so may be missing) and the broken rules by
+    body path (empty for a valid write)."""
+
+    plan: uuid.UUID | None
+    substitutions: list[str]
+    labels: dict[Any, tuple[str, str]]
+    errors: dict[str, list[ValidationError]]
+
 
 UNKNOWN_PLAN = "Unknown plan."
 UNKNOWN_EXERCISE = "Unknown exercise."
@@ -51,31 +65,39 @@ def _check_references(
     patient_id: Any,
     plan_id: uuid.UUID | None,
     exercises: Sequence[Mapping[str, Any]],
-) -> tuple[uuid.UUID | None, list[str]]:
-    """Resolve the plan, check every exercise and plan item; (plan id, substitutions).
+) -> Checked:
+    """Resolve the plan, check every exercise and plan item (``Checked``, no errors).
 
     The plan must be the patient's; a plan item must be an item of that plan and name
     the same exercise or one its exercise links to (a swap, sessions.services.swaps,
     whose kind is returned per entry: "" when not a swap); an exercise must be
     published, in the plan or a swap's target (a clinician may prescribe an exercise
     later archived). Unknown and not-yours get the same message, so nothing leaks.
-    Three queries at most (the plan with its items in one). Returns the plan's id.
+    Three queries at most (the plan with its items and their exercises' names in one).
     """
     errors: dict[str, list[ValidationError]] = {}
     plan: uuid.UUID | None = None
     item_exercises: dict[int, uuid.UUID] = {}
+    labels: dict[Any, tuple[str, str]] = {}
     if plan_id is not None:
         # The plan and its items in one query: no row, not the patient's plan.
         rows = list(
             Plan.objects.filter(pk=plan_id, patient_id=patient_id).values_list(
-                "id", "items__id", "items__exercise_id"
+                "id",
+                "items__id",
+                "items__exercise_id",
+                "items__exercise__slug",
+                "items__exercise__name",
             )
         )
         if not rows:
             errors["plan"] = [ValidationError(UNKNOWN_PLAN, code="unknown_plan")]
         else:
             plan = rows[0][0]
-            item_exercises = {item: exercise for _, item, exercise in rows if item}
+            for _, item, exercise, slug, name in rows:
+                if item:
+                    item_exercises[item] = exercise
+                    labels[exercise] = (slug, name)
     links = swap_links(
         (item_exercises[entry["plan_item"]], entry["exercise"])
         for entry in exercises
@@ -85,11 +107,11 @@ def _check_references(
     exercise_ids = {entry["exercise"] for entry in exercises}
     usable = set(item_exercises.values()) | links.targets()
     if exercise_ids - usable:
-        usable |= set(
-            Exercise.objects.filter(
-                pk__in=exercise_ids - usable, status=Status.PUBLISHED
-            ).values_list("id", flat=True)
-        )
+        for pk, slug, name in Exercise.objects.filter(
+            pk__in=exercise_ids - usable, status=Status.PUBLISHED
+        ).values_list("id", "slug", "name"):
+            usable.add(pk)
+            labels[pk] = (slug, name)
 
     substitutions: list[str] = []
     for index, entry in enumerate(exercises):
@@ -133,7 +155,7 @@ def _check_references(
 
     if errors:
         raise ValidationError(errors)
-    return plan, substitutions
+    return Checked(plan, substitutions, labels, {})
 
 
 def _time_errors(
@@ -171,15 +193,14 @@ def _reference_errors(
     data: Mapping[str, Any],
     unread: Collection[str],
     current: Session | None,
-) -> tuple[uuid.UUID | None, list[str], dict[str, list[ValidationError]]]:
-    """The plan and the exercises (``_check_references``); (plan, substitutions, errors).
+) -> Checked:
+    """The plan and the exercises (``_check_references``), their errors included.
 
     An edit that changes the plan alone checks the stored exercises against it; the
     plan returned is meaningful only when ``data`` holds ``plan`` or ``exercises``.
     """
-    plan: uuid.UUID | None = None
     if "plan" in unread:
-        return plan, [], {}
+        return Checked(None, [], {}, {})
     plan_id = data.get("plan", current.plan_id if current else None)
     if "exercises" in unread:
         entries: Sequence[Mapping[str, Any]] = []  # the plan alone
@@ -189,24 +210,23 @@ def _reference_errors(
         # The stored exercises must still fit the new plan (items, swaps, unpublished).
         stored = list(current.exercises.values("exercise", "plan_item", "substitution"))
         try:
-            plan, _ = _check_references(
+            plan = _check_references(
                 patient_id=patient_id, plan_id=plan_id, exercises=stored
-            )
+            ).plan
         except ValidationError as exc:
             if "plan" in exc.error_dict:
-                return plan, [], exc.error_dict
+                return Checked(None, [], {}, exc.error_dict)
             orphans = ValidationError(PLAN_CHANGE_ORPHANS, code="plan_change_orphans")
-            return plan, [], {"plan": [orphans]}
-        return plan, [], {}
+            return Checked(None, [], {}, {"plan": [orphans]})
+        return Checked(plan, [], {}, {})
     else:
-        return plan, [], {}
+        return Checked(None, [], {}, {})
     try:
-        plan, substitutions = _check_references(
+        return _check_references(
             patient_id=patient_id, plan_id=plan_id, exercises=entries
         )
     except ValidationError as exc:
-        return plan, [], exc.error_dict
-    return plan, substitutions, {}
+        return Checked(None, [], {}, exc.error_dict)
 
 
 def _rule_errors(
@@ -215,22 +235,23 @@ def _rule_errors(
     data: Mapping[str, Any],
     unread: Collection[str] = (),
     current: Session | None = None,
-) -> tuple[uuid.UUID | None, list[str], dict[str, list[ValidationError]]]:
+) -> Checked:
     """Every rule of an upload (``current`` None) or an edit of ``current`` that ``data``
-    breaks: (plan, substitutions, errors by body path).
+    breaks (``Checked.errors``, by body path).
 
     The fields named in ``unread`` could not be read (the caller reports why): the rules
     that need them are not checked. Checked under the patient lock by the services (the
     caller's earlier check saw the rows before a concurrent edit).
     """
-    plan, substitutions, errors = _reference_errors(
+    checked = _reference_errors(
         patient_id=patient_id, data=data, unread=unread, current=current
     )
+    errors = dict(checked.errors)
     if not {"started_at", "ended_at"} & set(unread):
         errors.update(_time_errors(data, current))
     if "exercises" not in unread:
         errors.update(_set_errors(data.get("exercises", [])))
-    return plan, substitutions, errors
+    return checked._replace(errors=errors)
 
 
 def session_upload_errors(
@@ -242,7 +263,7 @@ def session_upload_errors(
     could not (the caller reports why) and the rules that need them are not checked,
     so a caller can report every broken field in one answer.
     """
-    return _rule_errors(patient_id=patient.pk, data=data, unread=unread)[2]
+    return _rule_errors(patient_id=patient.pk, data=data, unread=unread).errors
 
 
 def session_update_errors(
@@ -251,16 +272,14 @@ def session_update_errors(
     """The rules of ``session_update`` broken by ``data`` (as ``session_upload_errors``)."""
     return _rule_errors(
         patient_id=session.patient_id, data=data, unread=unread, current=session
-    )[2]
+    ).errors
 
 
 def check_rules(
     *, patient_id: Any, data: Mapping[str, Any], current: Session | None = None
-) -> tuple[uuid.UUID | None, list[str]]:
+) -> Checked:
     """``_rule_errors`` for a write: ValidationError listing every broken rule."""
-    plan, substitutions, errors = _rule_errors(
-        patient_id=patient_id, data=data, current=current
-    )
-    if errors:
-        raise ValidationError(errors)
-    return plan, substitutions
+    checked = _rule_errors(patient_id=patient_id, data=data, current=current)
+    if checked.errors:
+        raise ValidationError(checked.errors)
+    return checked

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from exercises.models import Exercise
 from sessions.models import (
     PatientSyncState,
     Session,
@@ -39,6 +40,7 @@ from sessions.services.log_rules import (
     UNKNOWN_EXERCISE,
     UNKNOWN_PLAN,
     UNKNOWN_PLAN_ITEM,
+    Checked,
     check_rules,
     session_update_errors,
     session_upload_errors,
@@ -176,12 +178,15 @@ def _clean(instance: models.Model, prefix: str, exclude: list[str]) -> None:
 def _create_children(
     session: Session,
     exercises: Sequence[Mapping[str, Any]],
-    substitutions: Sequence[str],
-) -> None:
-    """Insert the exercises and their sets in two queries, ordered as sent."""
+    checked: Checked,
+) -> list[tuple[SessionExercise, list[SessionSet]]]:
+    """Insert the exercises and their sets in two queries, ordered as sent; returns
+    each exercise with its sets, as inserted, and its exercise's slug and name where
+    the rules read them (``checked.labels``: an unsaved Exercise in the relation's
+    cache, so a representation reads no row)."""
     entries: list[SessionExercise] = []
     for index, (spec, substitution) in enumerate(
-        zip(exercises, substitutions, strict=True)
+        zip(exercises, checked.substitutions, strict=True)
     ):
         entry = SessionExercise(
             session=session,
@@ -196,11 +201,16 @@ def _create_children(
             notes=spec.get("notes", ""),
         )
         _clean(entry, f"exercises.{index}.", ["session", "exercise", "plan_item"])
+        if spec["exercise"] in checked.labels:
+            slug, name = checked.labels[spec["exercise"]]
+            entry.exercise = Exercise(id=spec["exercise"], slug=slug, name=name)
         entries.append(entry)
     SessionExercise.objects.bulk_create(entries)
 
     sets: list[SessionSet] = []
+    written: list[tuple[SessionExercise, list[SessionSet]]] = []
     for index, (entry, spec) in enumerate(zip(entries, exercises, strict=True)):
+        written.append((entry, []))
         for order, set_spec in enumerate(spec.get("sets", [])):
             item = SessionSet(
                 session_exercise=entry,
@@ -214,7 +224,9 @@ def _create_children(
             )
             _clean(item, f"exercises.{index}.sets.{order}.", ["session_exercise"])
             sets.append(item)
+            written[-1][1].append(item)
     SessionSet.objects.bulk_create(sets)
+    return written
 
 
 def _replay(existing: Session, *, patient: User, digest: str) -> tuple[Session, bool]:
@@ -268,7 +280,9 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
 
     Statements (docs/performance.md): the lock that also advances the patient's
     revision and reads the 24-hour upload limits, the id's existence, the plan with
-    its items, the session, its exercises, their sets; no savepoint of its own around the insert.
+    its items, the session, its exercises, their sets; no savepoint of its own around
+    the insert. A new session carries what was inserted (``written_children``): its
+    answer reads only the exercises' names, not the rows back.
     """
     digest = upload_hash(data)
     now = timezone.now()
@@ -289,11 +303,11 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         stored_sets=stored_sets,
         now=now,
     )
-    plan_id, substitutions = check_rules(patient_id=patient.pk, data=data)
+    checked = check_rules(patient_id=patient.pk, data=data)
     session = Session(
         id=data["id"],
         patient=patient,
-        plan_id=plan_id,
+        plan_id=checked.plan,
         started_at=data["started_at"],
         ended_at=data.get("ended_at"),
         pain_before=data.get("pain_before"),
@@ -315,7 +329,7 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         if _id_taken(exc):
             raise SessionConflict(CONFLICT_OTHER_BODY, "conflict") from exc
         raise
-    _create_children(session, exercises, substitutions)
+    session.written_children = _create_children(session, exercises, checked)
     session_changed.send(sender=Session, session=session, action="created")
     return session, True
 
@@ -337,11 +351,9 @@ def session_update(
     if not data:
         return current
 
-    plan_id, substitutions = check_rules(
-        patient_id=current.patient_id, data=data, current=current
-    )
+    checked = check_rules(patient_id=current.patient_id, data=data, current=current)
     if "plan" in data or "exercises" in data:
-        current.plan_id = plan_id
+        current.plan_id = checked.plan
     for field in EDITABLE_FIELDS:
         if field in data and field != "plan":
             setattr(current, field, data[field])
@@ -351,7 +363,7 @@ def session_update(
     current.save()
     if "exercises" in data:
         current.exercises.all().delete()
-        _create_children(current, data["exercises"], substitutions)
+        _create_children(current, data["exercises"], checked)
     _store_revision(current.patient_id, revision + 1)
     session_changed.send(sender=Session, session=current, action="updated")
     return current
