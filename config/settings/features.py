@@ -116,6 +116,14 @@ WEBHOOK_COUNTDOWN_MAX_SECONDS = env.float(
     "WEBHOOK_COUNTDOWN_MAX_SECONDS", default=300.0
 )
 WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60.0)
+# The event types some active endpoint subscribes to, cached so that a write no endpoint
+# listens for runs no query for them (integrations/webhooks/services.py); removed by any
+# save or delete of an endpoint; 0: off. Off by default without Redis: per-process
+# memory cannot hear an endpoint registered in another process.
+WEBHOOK_EVENTS_CACHE_SECONDS = env.int(
+    "WEBHOOK_EVENTS_CACHE_SECONDS",
+    default=300 if REDIS_URL else 0,
+)
 # Webhook secrets at rest: Fernet keys or, if none, SECRET_KEY's (docs/deployment.md, 8).
 WEBHOOK_SECRET_KEYS = fernet_keys_check(env.list("WEBHOOK_SECRET_KEYS", default=[]))
 # FHIR reads (integrations/fhir): their own rate per user, besides the API's.

@@ -25,6 +25,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 WEBHOOK_ALLOW_HTTP = True
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 
-# The account cache (users/cache.py) is on in the suite as with Redis in production
+# The account cache (users/cache.py) and the webhooks' event types
+# (integrations/webhooks/services.py) are on in the suite as with Redis in production
 # (each test process is one process: its saves reach its own memory cache).
 USER_CACHE_SECONDS = 300
+WEBHOOK_EVENTS_CACHE_SECONDS = 300

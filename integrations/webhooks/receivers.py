@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import post_delete, post_save
+
+from integrations.models import WebhookEndpoint
 from integrations.webhooks.events import (
     ALERT_CREATED,
     QUESTIONNAIRE_RESPONSE_CREATED,
@@ -17,7 +20,11 @@ from integrations.webhooks.events import (
     questionnaire_response_data,
     session_data,
 )
-from integrations.webhooks.services import event_publish, messages_about_erase
+from integrations.webhooks.services import (
+    endpoint_directory_changed,
+    event_publish,
+    messages_about_erase,
+)
 from outcomes.models import Alert, QuestionnaireResponse
 from outcomes.signals import alert_created, questionnaire_response_created
 from sessions.models import Plan, Session
@@ -59,8 +66,15 @@ def on_patient_erasing(sender: Any, *, patient: User, **_: Any) -> None:
     messages_about_erase(patient_id=patient.pk)
 
 
+def on_endpoint_written(sender: Any, **_: Any) -> None:
+    """An endpoint saved or deleted (a cascade included): the cached event types go."""
+    endpoint_directory_changed()
+
+
 def connect() -> None:
     uid = "integrations.webhooks"
+    post_save.connect(on_endpoint_written, sender=WebhookEndpoint, dispatch_uid=uid)
+    post_delete.connect(on_endpoint_written, sender=WebhookEndpoint, dispatch_uid=uid)
     session_changed.connect(on_session_changed, dispatch_uid=uid)
     plan_changed.connect(on_plan_changed, dispatch_uid=uid)
     alert_created.connect(on_alert_created, dispatch_uid=uid)

@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from common.cache import entry_store, generation_bump, generation_read
 from integrations.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from integrations.webhooks import crypto, transport
 from integrations.webhooks.events import EVENT_TYPES, envelope
@@ -154,8 +155,61 @@ def _window() -> dt.timedelta:
     return dt.timedelta(seconds=settings.WEBHOOK_RETRY_WINDOW_SECONDS)
 
 
+# The event types some active endpoint subscribes to (``subscribed_event_types``): a
+# generation token (common.cache) and the entry made under it.
+EVENTS_TOKEN_KEY = "webhooks:events:token"
+EVENTS_KEY = "webhooks:events"
+
+
+def subscribed_event_types() -> frozenset[str]:
+    """The event types at least one active endpoint subscribes to, whoever its owner.
+
+    A superset of what any one write needs (owners and care relationships are not
+    considered): a type outside it has no endpoint, so ``endpoints_for`` answers without
+    a query. Cached for ``WEBHOOK_EVENTS_CACHE_SECONDS`` (one round trip, with its
+    generation token); any save or delete of an endpoint replaces the token, now and on
+    commit (``endpoint_directory_changed``), so a new or re-enabled endpoint is heard by
+    the next write in every process. An endpoint disabled by an ``update()`` only leaves
+    the set larger than it is, and the query that follows excludes it.
+    """
+    timeout = settings.WEBHOOK_EVENTS_CACHE_SECONDS
+    tokens, entry = (
+        generation_read([EVENTS_TOKEN_KEY], EVENTS_KEY, token_timeouts={})
+        if timeout
+        else (None, None)
+    )
+    if tokens is not None and isinstance(entry, tuple) and entry[0] == tokens:
+        return frozenset(entry[1])
+    types = frozenset(
+        event_type
+        for events in WebhookEndpoint.objects.filter(is_active=True).values_list(
+            "events", flat=True
+        )
+        for event_type in events
+    )
+    if tokens is not None:
+        entry_store(
+            EVENTS_KEY,
+            (tokens, sorted(types)),
+            token_keys=[EVENTS_TOKEN_KEY],
+            tokens=tokens,
+            timeout=timeout,
+        )
+    return types
+
+
+def endpoint_directory_changed() -> None:
+    """An endpoint was saved or deleted: ``subscribed_event_types`` reads it again."""
+    generation_bump(EVENTS_TOKEN_KEY)
+
+
 def endpoints_for(*, event_type: str, patient_id: Any) -> list[WebhookEndpoint]:
-    """Active endpoints subscribed to ``event_type`` whose owner may see the patient."""
+    """Active endpoints subscribed to ``event_type`` whose owner may see the patient.
+
+    No query when no active endpoint subscribes to the type (``subscribed_event_types``).
+    """
+    if event_type not in subscribed_event_types():
+        return []
     may_see = Q(owner__is_superuser=True) | Q(
         owner__role=User.Role.CLINICIAN, owner__care_patients__patient_id=patient_id
     )

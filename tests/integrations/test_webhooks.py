@@ -418,3 +418,58 @@ def test_enqueue_failures_leave_the_row_for_the_sweep(item, monkeypatch, receive
     message.refresh_from_db()
     assert message.status == "delivered"
     assert json.loads(receiver.requests[0].body)["type"] == SESSION_CREATED
+
+
+# ---------------------------------------------------------------------------
+# The event types the active endpoints subscribe to (cached: a write no endpoint
+# listens for runs no query for them)
+# ---------------------------------------------------------------------------
+def test_a_write_no_endpoint_listens_for_runs_no_endpoint_query(
+    item, django_assert_num_queries
+):
+    register("https://hooks.example.com/", events=["plan.updated"])
+    assert services.subscribed_event_types() == {"plan.updated"}  # read and cached
+
+    with django_assert_num_queries(0):
+        assert (
+            services.endpoints_for(event_type=SESSION_CREATED, patient_id=item.pk) == []
+        )
+
+
+def test_a_new_endpoint_hears_the_next_write(item):
+    assert services.subscribed_event_types() == frozenset()  # cached: none listen
+    endpoint, _ = register("https://hooks.example.com/")
+
+    session_upload(
+        patient=item.plan.patient,
+        data=data_for(item, timezone.now() - dt.timedelta(hours=1)),
+    )
+
+    assert list(WebhookMessage.objects.values_list("endpoint_id", "event_type")) == [
+        (endpoint.pk, SESSION_CREATED)
+    ]
+
+
+def test_re_enabling_or_subscribing_an_endpoint_is_heard_at_once(item):
+    endpoint, _ = register("https://hooks.example.com/", events=["plan.updated"])
+    endpoint.is_active = False
+    endpoint.save()
+    assert services.subscribed_event_types() == frozenset()
+
+    endpoint.is_active = True
+    endpoint.events = ["plan.updated", SESSION_CREATED]
+    endpoint.save()
+
+    assert services.subscribed_event_types() == {"plan.updated", SESSION_CREATED}
+    endpoint.delete()
+    assert services.subscribed_event_types() == frozenset()
+
+
+def test_without_the_cache_every_call_reads_the_endpoints(
+    settings, item, django_assert_num_queries
+):
+    settings.WEBHOOK_EVENTS_CACHE_SECONDS = 0
+    services.subscribed_event_types()
+
+    with django_assert_num_queries(1):
+        assert services.subscribed_event_types() == frozenset()

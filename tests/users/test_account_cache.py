@@ -185,11 +185,18 @@ def test_erasure_leaves_no_account_row_in_redis(patient):
         assert not [v for v in stored.values() if patient.email.encode() in v]
 
 
-@pytest.mark.parametrize(("redis_url", "expected"), [("", "0"), (TEST_REDIS, "300")])
+@pytest.mark.parametrize(
+    ("redis_url", "expected"), [("", "0 0"), (TEST_REDIS, "300 300")]
+)
 def test_without_redis_the_account_cache_is_off_by_default(redis_url, expected):
-    """Per-process memory would keep a deactivated account in other processes."""
-    code = "from config.settings import base; print(base.USER_CACHE_SECONDS)"
-    env = {k: v for k, v in os.environ.items() if k != "USER_CACHE_SECONDS"}
+    """Per-process memory would keep a deactivated account in other processes (and
+    miss a webhook endpoint registered in another: the webhooks' event types)."""
+    code = (
+        "from config.settings import base; "
+        "print(base.USER_CACHE_SECONDS, base.WEBHOOK_EVENTS_CACHE_SECONDS)"
+    )
+    names = {"USER_CACHE_SECONDS", "WEBHOOK_EVENTS_CACHE_SECONDS"}
+    env = {k: v for k, v in os.environ.items() if k not in names}
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
