@@ -310,17 +310,10 @@ def _written_children_rows(session: Session) -> list[dict[str, Any]]:
             entry.plan_item_id, entry.substitution, entry.order, str(entry.status),
             entry.pain_during, entry.difficulty, entry.rpe, entry.notes,
         )  # fmt: skip
-        # str(): a default is the choice's enum member, a read gives its value.
+        # str(): a default side is the choice's enum member, a read gives its value.
         row["sets"] = [
-            {
-                "order": item.order,
-                "side": str(item.side),
-                "reps": item.reps,
-                "seconds": item.seconds,
-                "load": item.load,
-                "band": item.band,
-                "completed": item.completed,
-            }
+            {field: getattr(item, field) for field in SET_FIELDS}
+            | {"side": str(item.side)}
             for item in sets
         ]
         rows.append(row)
