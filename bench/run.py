@@ -718,6 +718,27 @@ def bench_one(scale: float, secret_key: str, redis_db: int) -> tuple[str, list[R
     return bench.label, rows
 
 
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (the ``cpu`` line of /proc/stat), or None off
+    Linux."""
+    try:
+        with open("/proc/stat") as stat:
+            return [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(before: list[int] | None, after: list[int] | None) -> str:
+    """The share of the CPU time between two ``cpu_times`` that the hypervisor gave to
+    other machines (steal, the 8th counter): a run with much of it is noisy, and its
+    ratios are worth less (docs/performance.md)."""
+    if not before or not after or len(before) < 8 or len(after) < 8:
+        return "not measured"
+    spent = [b - a for a, b in zip(before, after, strict=False)]
+    total = sum(spent[:8])  # guest time is already counted in user and nice
+    return f"{spent[7] / total:.1%}" if total > 0 else "not measured"
+
+
 def main() -> None:
     if Path(sys.prefix).resolve() != VENV.resolve():
         sys.exit("bench: run it with the project's virtualenv: make bench")
@@ -725,6 +746,7 @@ def main() -> None:
         sys.exit("bench: wrk is missing; install it (Debian: apt-get install wrk)")
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    cpu_before = cpu_times()
     secret_key = secrets.token_urlsafe(48)
     redis_db = free_redis_db()
     results: list[tuple[str, list[Row]]] = []
@@ -735,7 +757,8 @@ def main() -> None:
         f"`make bench` on {dt.datetime.now(dt.UTC).date().isoformat()}: "
         f"{os.cpu_count()} CPUs, gunicorn {WORKERS} workers x {WORKER_THREADS} threads, "
         f"wrk {THREADS} threads x {CONNECTIONS} connections, {DURATION} s per run, "
-        f"in {time.monotonic() - started:.0f} s."
+        f"in {time.monotonic() - started:.0f} s; CPU time stolen by other machines "
+        f"(steal) during the run: {steal_share(cpu_before, cpu_times())}."
     )
     report = [header, ""]
     for label, rows in results:

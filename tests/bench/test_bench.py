@@ -177,3 +177,23 @@ def test_goals_are_each_met_or_not_from_the_rows():
     assert verdicts["an upload"] is True  # 9 statements
     assert verdicts["query counts"] is True
     assert verdicts["cost ratio"] is False  # the plan: 14% -> 10% of bare is 1.4
+
+
+def test_steal_share_is_the_stolen_part_of_the_cpu_time_between_two_readings():
+    #        user nice system idle iowait irq softirq steal guest guest_nice
+    before = [100, 0, 50, 800, 10, 0, 5, 35, 20, 0]
+    after = [400, 0, 150, 1500, 30, 0, 15, 235, 60, 0]
+
+    # 1,330 jiffies spent, 200 of them stolen (guest time is inside user already).
+    assert bench_run.steal_share(before, after) == "15.0%"
+    assert bench_run.steal_share(None, after) == "not measured"
+    assert bench_run.steal_share(before, before) == "not measured"
+
+
+def test_cpu_times_reads_the_machines_counters():
+    times = bench_run.cpu_times()
+
+    if times is None:
+        pytest.skip("no /proc/stat here")
+    assert len(times) >= 8
+    assert all(value >= 0 for value in times)
