@@ -31,7 +31,9 @@ pytestmark = pytest.mark.xdist_group("e2e")
 def test_a_private_exercise_goes_into_a_plan_from_the_plan_page(browser):
     clinician = ClinicianFactory(name="Dr. Solo")
     colleague = ClinicianFactory(name="Dr. Other")
-    patient = PatientFactory(name="Ana Patient", timezone="Europe/London")
+    # UTC-12, the last zone to leave a day: the plan page lists the items that end
+    # today anywhere on Earth, so for this patient "ended yesterday" is gone at any hour.
+    patient = PatientFactory(name="Ana Patient", timezone="Etc/GMT+12")
     CareRelationshipFactory(clinician=clinician, patient=patient)
     today = local_today(tz_name=patient.timezone)
     plan = PlanFactory(

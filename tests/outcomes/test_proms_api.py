@@ -47,11 +47,16 @@ def assignment(plan, nprs, clinician):
 
 
 def answers(questionnaire, pain, *, assignment=None, authored=None, answer_id=None):
+    if authored is None:
+        # Five minutes ago, but today (UTC, the patients' zone here) at any hour: an
+        # answer authored before midnight would not count for what falls due today.
+        now = timezone.now()
+        authored = max(now - dt.timedelta(minutes=5), now.replace(hour=0, minute=0))
     return {
         "id": str(answer_id or uuid.uuid4()),
         "questionnaire": str(questionnaire.pk),
         "assignment": str(assignment.pk) if assignment else None,
-        "authored": iso(authored or timezone.now() - dt.timedelta(minutes=5)),
+        "authored": iso(authored),
         "item": [{"linkId": "pain", "answer": [{"valueInteger": pain}]}],
     }
 

@@ -710,6 +710,10 @@ def test_ticking_an_item_ends_it_from_today_and_keeps_its_past(
     clinician_web, two_weeks_old_plan
 ):
     plan = two_weeks_old_plan
+    # The page lists the items that end today anywhere on Earth (UTC-12 is the last
+    # zone to leave a day): a patient there makes "ended yesterday" gone at any hour.
+    plan.patient.timezone = "Etc/GMT+12"
+    plan.patient.save(update_fields=["timezone"])
     walk = plan.items.order_by("order").first()
     url = f"{PLANS_URL}{plan.pk}/change/"
     data = form_data(clinician_web.get(url))

@@ -78,12 +78,15 @@ def iso(value: dt.datetime) -> str:
 
 
 def upload_body(plan: Any, item: Any, **extra: Any) -> dict[str, Any]:
-    started = (timezone.now() - dt.timedelta(hours=1)).replace(microsecond=0)
+    now = timezone.now().replace(microsecond=0)
+    # An hour ago, but today (UTC, the patient's zone here) at any hour: me/today/
+    # shows today's sessions.
+    started = max(now - dt.timedelta(hours=1), now.replace(hour=0, minute=0, second=0))
     return {
         "id": str(uuid.uuid4()),
         "plan": str(plan.pk),
         "started_at": iso(started),
-        "ended_at": iso(started + dt.timedelta(minutes=20)),
+        "ended_at": iso(min(started + dt.timedelta(minutes=20), now)),
         "pain_before": 5,
         "pain_after": 3,
         "exercises": [
