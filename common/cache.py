@@ -46,6 +46,7 @@ __all__ = [
     "entry_store",
     "generation_bump",
     "generation_read",
+    "value_from",
 ]
 
 Tokens = tuple[str, ...]
@@ -107,6 +108,15 @@ def answer_from(
     if made_under != tokens or made_for != variant:
         return None
     return HttpResponse(content, headers=headers)
+
+
+def value_from(entry: Any, tokens: Tokens | None) -> Any | None:
+    """The value of an entry stored as ``(tokens, value)`` (``entry_store``), if it was
+    made under ``tokens``; else None."""
+    if tokens is None or not isinstance(entry, tuple) or len(entry) != 2:
+        return None
+    made_under, value = entry
+    return value if made_under == tokens else None
 
 
 def entry_store(

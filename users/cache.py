@@ -39,7 +39,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_delete, post_save
 
-from common.cache import entry_store, generation_read
+from common.cache import entry_store, generation_read, value_from
 from users.models import User
 
 __all__ = ["account_changed", "account_for_read", "connect_signals"]
@@ -66,10 +66,9 @@ def account_for_read(user_id: Any, load: Callable[[], User]) -> User:
     tokens, entry = generation_read(
         [token_key], entry_key, token_timeouts={token_key: timeout}
     )
-    if tokens is not None and isinstance(entry, tuple) and len(entry) == 2:
-        made_under, values = entry
-        if made_under == tokens and len(values) == len(FIELDS):
-            return User.from_db(DEFAULT_DB_ALIAS, FIELDS, values)
+    values = value_from(entry, tokens)
+    if values is not None and len(values) == len(FIELDS):
+        return User.from_db(DEFAULT_DB_ALIAS, FIELDS, values)
     try:
         user = load()
     except Exception:

@@ -21,9 +21,9 @@ from integrations.webhooks.events import (
     session_data,
 )
 from integrations.webhooks.services import (
-    endpoint_directory_changed,
     event_publish,
     messages_about_erase,
+    subscribed_event_types_changed,
 )
 from outcomes.models import Alert, QuestionnaireResponse
 from outcomes.signals import alert_created, questionnaire_response_created
@@ -68,7 +68,7 @@ def on_patient_erasing(sender: Any, *, patient: User, **_: Any) -> None:
 
 def on_endpoint_written(sender: Any, **_: Any) -> None:
     """An endpoint saved or deleted (a cascade included): the cached event types go."""
-    endpoint_directory_changed()
+    subscribed_event_types_changed()
 
 
 def connect() -> None:

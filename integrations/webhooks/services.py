@@ -26,7 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from common.cache import entry_store, generation_bump, generation_read
+from common.cache import entry_store, generation_bump, generation_read, value_from
 from integrations.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from integrations.webhooks import crypto, transport
 from integrations.webhooks.events import EVENT_TYPES, envelope
@@ -168,18 +168,17 @@ def subscribed_event_types() -> frozenset[str]:
     considered): a type outside it has no endpoint, so ``endpoints_for`` answers without
     a query. Cached for ``WEBHOOK_EVENTS_CACHE_SECONDS`` (one round trip, with its
     generation token); any save or delete of an endpoint replaces the token, now and on
-    commit (``endpoint_directory_changed``), so a new or re-enabled endpoint is heard by
+    commit (``subscribed_event_types_changed``), so a new or re-enabled endpoint is heard by
     the next write in every process. An endpoint disabled by an ``update()`` only leaves
     the set larger than it is, and the query that follows excludes it.
     """
     timeout = settings.WEBHOOK_EVENTS_CACHE_SECONDS
     tokens, entry = (
-        generation_read([EVENTS_TOKEN_KEY], EVENTS_KEY, token_timeouts={})
-        if timeout
-        else (None, None)
+        generation_read([EVENTS_TOKEN_KEY], EVENTS_KEY) if timeout else (None, None)
     )
-    if tokens is not None and isinstance(entry, tuple) and entry[0] == tokens:
-        return frozenset(entry[1])
+    cached = value_from(entry, tokens)
+    if cached is not None:
+        return frozenset(cached)
     types = frozenset(
         event_type
         for events in WebhookEndpoint.objects.filter(is_active=True).values_list(
@@ -198,7 +197,7 @@ def subscribed_event_types() -> frozenset[str]:
     return types
 
 
-def endpoint_directory_changed() -> None:
+def subscribed_event_types_changed() -> None:
     """An endpoint was saved or deleted: ``subscribed_event_types`` reads it again."""
     generation_bump(EVENTS_TOKEN_KEY)
 
