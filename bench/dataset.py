@@ -223,7 +223,7 @@ def _sessions_copy(rng: random.Random, plans: Sequence[Any], total: int) -> None
     exercise_defaults = _column_defaults(SessionExercise)
     set_defaults = _column_defaults(SessionSet)
 
-    session_rows: list[tuple[Any, ...]] = []
+    session_values: list[dict[str, Any]] = []
     exercise_rows: list[tuple[Any, ...]] = []
     set_rows: list[tuple[Any, ...]] = []
     revisions: list[tuple[Any, int]] = []
@@ -259,8 +259,9 @@ def _sessions_copy(rng: random.Random, plans: Sequence[Any], total: int) -> None
                 "created_at": written,
                 "updated_at": written,
                 "deleted_at": written if deleted else None,
+                "set_count": 0,  # counted below, as the upload service stores it
             }
-            session_rows.append(tuple(values[c] for c in session_columns))
+            session_values.append(values)
             if deleted:
                 continue
             for order, item in enumerate(items):
@@ -307,8 +308,10 @@ def _sessions_copy(rng: random.Random, plans: Sequence[Any], total: int) -> None
                             "completed": status == "done" or number == 0,
                         }
                         set_rows.append(tuple(set_row[c] for c in set_columns))
+                        values["set_count"] += 1
         revisions.append((plan.patient_id, len(days_back)))
 
+    session_rows = [tuple(v[c] for c in session_columns) for v in session_values]
     with transaction.atomic(), connection.cursor() as cursor:
         _copy(cursor, Session._meta.db_table, session_columns, session_rows)
         _copy(cursor, SessionExercise._meta.db_table, exercise_columns, exercise_rows)

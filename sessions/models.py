@@ -229,6 +229,11 @@ class Session(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    set_count = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Sets stored for this session (the 24-hour upload limits add these).",
+    )
 
     # Not a field: the exercises and sets ``session_upload`` has just inserted, each
     # exercise with its sets, so that the upload's answer is built without reading them
@@ -247,7 +252,12 @@ class Session(models.Model):
                 fields=["patient", "revision"], name="session_unique_patient_revision"
             ),
         ]
-        indexes = [models.Index(fields=["patient", "started_at"])]
+        indexes = [
+            models.Index(fields=["patient", "started_at"]),
+            # The upload limits' window (sessions.services.quota): the patient's sessions
+            # of the last 24 hours, whatever their history's length.
+            models.Index(fields=["patient", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         """ "Ana Silva, 2 Mar 2026 07:30" (the admin's time zone); reads self.patient."""

@@ -47,6 +47,7 @@ from sessions.services.log_rules import (
 )
 from sessions.services.quota import (
     SessionQuotaExceeded,
+    set_count,
     upload_quota_check,
     usage_subqueries,
 )
@@ -107,6 +108,7 @@ CLEARED_ON_DELETE: dict[str, Any] = {
     "pain_after": None,
     "effort": None,
     "notes": "",
+    "set_count": 0,
 }
 
 
@@ -317,6 +319,7 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         upload_hash=digest,
         version=1,
         revision=revision,
+        set_count=set_count(exercises),
     )
     _clean(session, "", ["patient", "plan"])
     try:
@@ -357,6 +360,8 @@ def session_update(
     for field in EDITABLE_FIELDS:
         if field in data and field != "plan":
             setattr(current, field, data[field])
+    if "exercises" in data:
+        current.set_count = set_count(data["exercises"])
     _clean(current, "", ["patient", "plan"])
     current.version += 1
     current.revision = revision + 1

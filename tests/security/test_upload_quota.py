@@ -7,14 +7,21 @@ nothing is stored; a retry of a session already stored still answers 200.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import uuid
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from sessions.models import Session
 from tests.conftest import client_for
-from tests.factories import ExerciseFactory, SessionFactory
+from tests.factories import (
+    ExerciseFactory,
+    SessionExerciseFactory,
+    SessionFactory,
+    SessionSetFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +115,49 @@ def test_deleting_sessions_gives_no_room_back_and_the_window_rolls(
     assert tombstone.is_deleted
     assert client.post(URL, a_session(exercise), format="json").status_code == 201
     assert client.post(URL, a_session(exercise), format="json").status_code == 429
+
+
+def test_the_set_limit_counts_the_sets_as_stored_after_an_edit_or_a_delete(
+    patient, exercise, settings
+):
+    settings.SESSION_UPLOAD_DAILY_MAX_SETS = 30
+    client = client_for(patient)
+    first = client.post(URL, a_session(exercise, sets=20), format="json")
+    edited = client.patch(
+        f"{URL}{first.json()['id']}/",
+        {"exercises": a_session(exercise, sets=5)["exercises"]},
+        format="json",
+        headers={"If-Match": first["ETag"]},
+    )
+
+    def upload(sets: int) -> int:
+        return client.post(URL, a_session(exercise, sets), format="json").status_code
+
+    # 5 sets stored now: 25 more fit, 26 do not.
+    assert edited.status_code == 200
+    assert upload(26) == 429
+    second = client.post(URL, a_session(exercise, sets=25), format="json")
+    assert second.status_code == 201
+    assert upload(1) == 429
+    # A deleted session keeps its place among the sessions but stores no sets.
+    assert client.delete(f"{URL}{second.json()['id']}/").status_code == 204
+    assert upload(25) == 201
+    assert sorted(Session.objects.values_list("set_count", flat=True)) == [0, 5, 25]
+
+
+def test_the_migration_counts_the_sets_of_every_stored_session(patient):
+    migration = importlib.import_module("sessions.migrations.0006_session_set_count")
+    with_sets = SessionFactory(patient=patient, revision=1)
+    for entry in SessionExerciseFactory.create_batch(2, session=with_sets):
+        SessionSetFactory.create_batch(3, session_exercise=entry)
+    without_sets = SessionFactory(patient=patient, revision=2)
+    SessionExerciseFactory(session=without_sets)
+    Session.objects.update(set_count=99)
+
+    migration.count_stored_sets(apps, None)
+
+    counts = dict(Session.objects.values_list("id", "set_count"))
+    assert counts == {with_sets.pk: 6, without_sets.pk: 0}
 
 
 def test_the_defaults_allow_a_heavy_real_day(settings):
