@@ -6,7 +6,8 @@
 -- client address (X-Forwarded-For behind one proxy, as production sees them) over HTTPS
 -- terminated at the proxy (X-Forwarded-Proto). BENCH_EXPECT lists the expected statuses.
 -- At the end one line "BENCH_RESULT {json}" gives throughput, latency and the average of
--- the X-DB-Queries header (SQL statements per request).
+-- the X-DB-Queries header (SQL statements per request); a line "BENCH_LATENCY us:count ..."
+-- gives the latency histogram (microseconds, requests), so that rounds merge exactly.
 
 local threads = {}
 
@@ -86,4 +87,11 @@ function done(summary, latency, requests)
     latency.max, errors.connect + errors.read + errors.write + errors.timeout,
     total_responses, total_unexpected, total_queries
   ))
+  -- latency(i): the i-th distinct latency recorded and how many requests took it.
+  local pairs_ = {}
+  for i = 1, #latency do
+    local value, count = latency(i)
+    table.insert(pairs_, string.format("%d:%d", value, count))
+  end
+  io.write("BENCH_LATENCY " .. table.concat(pairs_, " ") .. "\n")
 end

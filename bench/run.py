@@ -12,10 +12,14 @@ For each data-set size (the full one, then a tenth of it):
 3. Each endpoint gets a warm-up pass (every distinct URL once, so caches are as warm as
    on a server that has been up for a while; the first answer's size and SQL count are
    kept), then, after a second of unmeasured load, wrk drives it for BENCH_DURATION
-   seconds with BENCH_CONNECTIONS connections; right after, the ceiling view is driven
+   seconds with BENCH_CONNECTIONS connections; beside it, the ceiling view is driven
    the same way with a response of the same size (the mean size of the endpoint's
    answers), and then the **bare** ceiling: the same pre-built bytes from the same view
    served by Django's handler with no middleware at all (bench.wsgi), on the same server.
+   The three are measured in interleaved rounds of ROUND_SECONDS (endpoint, ceiling,
+   bare; the order rotates each round), so that a slow drift of the machine's speed
+   (a neighbour's load on a virtual machine) touches the three alike; each one's
+   latency histograms are merged across its rounds (exact p50/p99 of all its requests).
 4. A table per size: requests/s, p50 and p99 latency, SQL queries per request (first
    request / average under load), both ceilings' requests/s and p99, and the ratios;
    then every goal of docs/performance.md with "met" or "NOT MET".
@@ -36,6 +40,7 @@ import datetime as dt
 import hashlib
 import http.client
 import json
+import math
 import os
 import secrets
 import shutil
@@ -48,7 +53,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +74,12 @@ FULL_SESSIONS = 200_000
 FIXTURE_PATIENTS = 100
 STARTUP_TIMEOUT = 120
 WARM_SECONDS = 1
+# Each endpoint, its ceiling and its bare ceiling are measured in rounds of this many
+# seconds, interleaved (Bench.measure); BENCH_DURATION seconds of each in all.
+ROUND_SECONDS = 1
+# Between two rounds: the requests the last one left in flight finish (an upload's
+# takes a few ms) before the next one starts, so none of them runs in the next round.
+ROUND_PAUSE = 0.1
 API = "/api/v1"
 
 
@@ -271,10 +282,51 @@ class Run:
     max_ms: float
     failures: int  # socket errors plus unexpected statuses
     queries: float  # average X-DB-Queries under load
+    rounds: int = 1
+    # Latency in microseconds -> requests (wrk's histogram), to merge rounds exactly.
+    histogram: dict[int, int] = field(default_factory=dict, repr=False)
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @classmethod
+    def merged(cls, runs: Sequence[Run]) -> Run:
+        """The rounds of one load as one run: requests over the seconds of all rounds,
+        percentiles of all their requests' latencies (their histograms added)."""
+        histogram: dict[int, int] = {}
+        for run in runs:
+            for latency, count in run.histogram.items():
+                histogram[latency] = histogram.get(latency, 0) + count
+        responses = sum(run.requests for run in runs)
+        return cls(
+            requests=responses,
+            seconds=sum(run.seconds for run in runs),
+            p50_ms=percentile(histogram, 50) / 1000,
+            p99_ms=percentile(histogram, 99) / 1000,
+            max_ms=max((run.max_ms for run in runs), default=0.0),
+            failures=sum(run.failures for run in runs),
+            queries=(
+                sum(run.queries * run.requests for run in runs) / responses
+                if responses
+                else 0.0
+            ),
+            rounds=sum(run.rounds for run in runs),
+            histogram=histogram,
+        )
+
+
+def percentile(histogram: dict[int, int], p: float) -> int:
+    """wrk's percentile of a histogram (stats_percentile: the value at rank
+    round(p% of the count + 0.5), C's round, latencies in increasing order); 0 when
+    empty."""
+    rank = math.floor(p / 100 * sum(histogram.values()) + 0.5 + 0.5)
+    total = 0
+    for latency in sorted(histogram):
+        total += histogram[latency]
+        if total >= rank:
+            return latency
+    return 0
 
 
 @dataclass
@@ -666,6 +718,17 @@ class Bench:
         if line is None:
             sys.exit(f"bench: wrk gave no result:\n{result.stdout}\n{result.stderr}")
         data = json.loads(line.removeprefix("BENCH_RESULT "))
+        histogram: dict[int, int] = {}
+        for pair in next(
+            (
+                x.removeprefix("BENCH_LATENCY ").split()
+                for x in result.stdout.splitlines()
+                if x.startswith("BENCH_LATENCY ")
+            ),
+            [],
+        ):
+            latency, count = pair.split(":")
+            histogram[int(latency)] = histogram.get(int(latency), 0) + int(count)
         return Run(
             requests=data["requests"],
             seconds=data["duration_us"] / 1e6,
@@ -674,21 +737,29 @@ class Bench:
             max_ms=data["max_us"] / 1000,
             failures=data["socket_errors"] + data["unexpected"],
             queries=data["queries"] / data["responses"] if data["responses"] else 0.0,
+            histogram=histogram,
         )
 
     def measure(self, scenario: Scenario) -> Row:
         size, cold_queries = self.warm(scenario)
-        ceiling_requests = [Request("GET", f"{API}/bench/ceiling/{size}")]
-        # Every worker and thread through the code path once, not measured.
-        self.load(
-            scenario.key, scenario.requests, scenario.expect, seconds=WARM_SECONDS
-        )
-        run = self.load(scenario.key, scenario.requests, scenario.expect)
-        self.load(f"{scenario.key}-ceiling", ceiling_requests, (200,), WARM_SECONDS)
-        ceiling = self.load(f"{scenario.key}-ceiling", ceiling_requests, (200,))
-        bare_requests = [Request("GET", f"/bench/bare/{size}")]
-        self.load(f"{scenario.key}-bare", bare_requests, (200,), WARM_SECONDS)
-        bare = self.load(f"{scenario.key}-bare", bare_requests, (200,))
+        loads = {
+            scenario.key: (scenario.requests, scenario.expect),
+            f"{scenario.key}-ceiling": (
+                [Request("GET", f"{API}/bench/ceiling/{size}")],
+                (200,),
+            ),
+            f"{scenario.key}-bare": ([Request("GET", f"/bench/bare/{size}")], (200,)),
+        }
+        # Every worker and thread through each code path once, not measured.
+        for key, (requests, expect) in loads.items():
+            self.load(key, requests, expect, seconds=WARM_SECONDS)
+        rounds: dict[str, list[Run]] = {key: [] for key in loads}
+        for number in range(rounds_of(DURATION)):
+            for key in rotated(list(loads), number):
+                time.sleep(ROUND_PAUSE)
+                requests, expect = loads[key]
+                rounds[key].append(self.load(key, requests, expect, ROUND_SECONDS))
+        run, ceiling, bare = (Run.merged(rounds[key]) for key in loads)
         row = Row(scenario.key, scenario.title, size, cold_queries, run, ceiling, bare)
         log(
             f"{scenario.title}: {run.rps:,.0f} req/s, p99 {run.p99_ms:.1f} ms, "
@@ -698,6 +769,18 @@ class Bench:
             f"{row.ceiling_ratio:.0%} of bare)"
         )
         return row
+
+
+def rounds_of(seconds: int) -> int:
+    """How many interleaved rounds make ``seconds`` of load per run (at least one)."""
+    return max(1, round(seconds / ROUND_SECONDS))
+
+
+def rotated(keys: list[str], number: int) -> list[str]:
+    """Round ``number``'s order: each key first in turn, so that none always follows
+    the same one (an upload's leftover work, a cache warmed by the previous round)."""
+    shift = number % len(keys)
+    return keys[shift:] + keys[:shift]
 
 
 def bench_one(scale: float, secret_key: str, redis_db: int) -> tuple[str, list[Row]]:
@@ -771,7 +854,7 @@ def main() -> None:
         json.dumps(
             {
                 label: [
-                    asdict(r)
+                    _without_histograms(asdict(r))
                     | {
                         "ratio": r.ratio,
                         "bare_ratio": r.bare_ratio,
@@ -784,6 +867,18 @@ def main() -> None:
             indent=2,
         )
     )
+
+
+def _without_histograms(row: dict[str, Any]) -> dict[str, Any]:
+    """A row for results.json: each run's histogram left out (the merged figures stay)."""
+    return {
+        key: (
+            {k: v for k, v in value.items() if k != "histogram"}
+            if isinstance(value, dict)
+            else value
+        )
+        for key, value in row.items()
+    }
 
 
 if __name__ == "__main__":

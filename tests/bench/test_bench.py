@@ -197,3 +197,53 @@ def test_cpu_times_reads_the_machines_counters():
         pytest.skip("no /proc/stat here")
     assert len(times) >= 8
     assert all(value >= 0 for value in times)
+
+
+def test_rounds_merge_into_one_run_with_the_percentiles_of_all_their_requests():
+    # Two rounds of one load: a fast one, and a slow one (the machine slowed down).
+    fast = bench_run.Run(
+        requests=90, seconds=1.0, p50_ms=1.0, p99_ms=1.9, max_ms=1.9, failures=0,
+        queries=2.0, histogram={1000: 50, 1500: 40},
+    )  # fmt: skip
+    slow = bench_run.Run(
+        requests=10, seconds=1.0, p50_ms=9.0, p99_ms=9.0, max_ms=9.0, failures=1,
+        queries=4.0, histogram={1500: 2, 9000: 8},
+    )  # fmt: skip
+
+    merged = bench_run.Run.merged([fast, slow])
+
+    assert merged.requests == 100
+    assert merged.rps == 50.0  # 100 requests in 2 s
+    assert merged.rounds == 2
+    assert merged.failures == 1
+    assert merged.queries == pytest.approx(2.2)  # per request, not per round
+    assert merged.histogram == {1000: 50, 1500: 42, 9000: 8}
+    # Of all 100 requests (wrk's ranks: the 51st and the 100th): 1.5 and 9.0 ms; the
+    # rounds' own p50s averaged would say 5 ms.
+    assert merged.p50_ms == 1.5
+    assert merged.p99_ms == 9.0
+    assert merged.max_ms == 9.0
+
+
+def test_percentile_is_wrks_rank_over_the_histogram():
+    histogram = {10: 985, 20: 10, 30: 5}
+
+    # Rank: C's round of p% of 1,000 + 0.5 (Python's round(500.5) would be 500).
+    assert bench_run.percentile(histogram, 50) == 10  # rank 501
+    assert bench_run.percentile(histogram, 99) == 20  # rank 991
+    assert bench_run.percentile(histogram, 99.5) == 30  # rank 996
+    assert bench_run.percentile({10: 50, 20: 50}, 50) == 20  # rank 51, not 50
+    assert bench_run.percentile({}, 99) == 0
+
+
+def test_rounds_interleave_each_load_first_in_turn():
+    keys = ["plan", "plan-ceiling", "plan-bare"]
+
+    orders = [bench_run.rotated(keys, number) for number in range(4)]
+
+    assert orders[0] == keys
+    assert [order[0] for order in orders] == [*keys, "plan"]
+    assert all(sorted(order) == sorted(keys) for order in orders)
+    assert bench_run.rounds_of(5) == 5
+    assert bench_run.rounds_of(1) == 1
+    assert bench_run.rounds_of(0) == 1  # at least one round
