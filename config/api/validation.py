@@ -40,6 +40,7 @@ __all__ = [
     "invalid_body",
     "json_type_errors",
     "json_type_name",
+    "json_types_valid",
 ]
 
 WRONG_TYPE = "Must be a JSON {expected}, not {got}."
@@ -114,6 +115,50 @@ def _leaf_type(field: serializers.Field[Any, Any, Any, Any]) -> tuple[str, Any] 
     return None
 
 
+# The check of each field, cached on the field instance (a serializer's fields are its
+# own copies, built once per request): ("list", child), ("object", [(name, child)]) or
+# ("leaf", predicate or None).
+_RULE = "_json_type_rule"
+
+
+def _rule(field: serializers.Field[Any, Any, Any, Any]) -> tuple[str, Any]:
+    rule: tuple[str, Any] | None = field.__dict__.get(_RULE)
+    if rule is None:
+        if isinstance(field, serializers.ListSerializer | serializers.ListField):
+            rule = ("list", field.child)
+        elif isinstance(field, serializers.Serializer):
+            children = [
+                (name, child)
+                for name, child in field.fields.items()
+                if not child.read_only
+            ]
+            rule = ("object", children)
+        else:
+            leaf = _leaf_type(field)
+            rule = ("leaf", None if leaf is None else leaf[1])
+        field.__dict__[_RULE] = rule
+    return rule
+
+
+def json_types_valid(field: serializers.Field[Any, Any, Any, Any], value: Any) -> bool:
+    """Whether ``json_type_errors`` would find nothing: the same walk, no paths built
+    (a valid upload of 50 values is checked in a fraction of the time)."""
+    if value is None:
+        return True
+    kind, detail = _rule(field)
+    if kind == "leaf":
+        return detail is None or bool(detail(value))
+    if kind == "list":
+        if detail is None or not isinstance(value, list):
+            return True
+        return all(json_types_valid(detail, item) for item in value)
+    if not isinstance(value, Mapping):
+        return True
+    return all(
+        json_types_valid(child, value[name]) for name, child in detail if name in value
+    )
+
+
 def json_type_errors(
     field: serializers.Field[Any, Any, Any, Any], value: Any, path: str
 ) -> dict[str, Any]:
@@ -121,21 +166,23 @@ def json_type_errors(
     if value is None:
         return {}  # allow_null is the field's own business
     errors: dict[str, Any] = {}
-    if isinstance(field, serializers.ListSerializer | serializers.ListField):
-        if isinstance(value, list) and field.child is not None:
+    kind, detail = _rule(field)
+    if kind == "list":
+        if isinstance(value, list) and detail is not None:
             for index, item in enumerate(value):
-                errors.update(json_type_errors(field.child, item, f"{path}.{index}"))
+                errors.update(json_type_errors(detail, item, f"{path}.{index}"))
         return errors  # anything else: the field's own "not a list" error
-    if isinstance(field, serializers.Serializer):
+    if kind == "object":
         if isinstance(value, Mapping):
-            for name, child in field.fields.items():
-                if not child.read_only and name in value:
+            for name, child in detail:
+                if name in value:
                     prefix = f"{path}.{name}" if path else name
                     errors.update(json_type_errors(child, value[name], prefix))
         return errors  # anything else: the serializer's own "expected a dict" error
-    leaf = _leaf_type(field)
-    if leaf is not None and not leaf[1](value):
-        message = WRONG_TYPE.format(expected=leaf[0], got=json_type_name(value))
+    if detail is not None and not detail(value):
+        leaf = _leaf_type(field)
+        expected = leaf[0] if leaf is not None else "value"
+        message = WRONG_TYPE.format(expected=expected, got=json_type_name(value))
         errors[path] = [ErrorDetail(message, code="invalid_type")]
     return errors
 
@@ -147,9 +194,8 @@ class StrictTypesMixin:
 
     def to_internal_value(self, data: Any) -> Any:
         assert isinstance(self, serializers.Serializer)
-        errors = json_type_errors(self, data, "")
-        if errors:
-            raise serializers.ValidationError(errors)
+        if not json_types_valid(self, data):
+            raise serializers.ValidationError(json_type_errors(self, data, ""))
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
