@@ -7,13 +7,18 @@ with ``DJANGO_SETTINGS_MODULE=bench.settings`` and the bench database's URL):
    ``import_exercises`` of the Free Exercise DB (868 exercises), all published as a
    reviewer would;
 2. 60 more published routines of 3 to 6 library exercises;
-3. 25 clinicians and the patients, each in one clinician's care with one active plan
-   prescribed through ``plan_prescribe`` (the app's own path: items copied, history);
+3. the clinicians (one per 40 patients: 25 for the full set) and the patients, each in
+   one clinician's care with one active plan prescribed through ``plan_prescribe`` (the
+   app's own path: items copied, history);
 4. the sessions, written with PostgreSQL COPY: about three a week per patient going
    back from yesterday, each with its plan's exercises and their sets (one row per side
    for per-side exercises; some partial or skipped; 1% deleted, kept as tombstones),
    revisions 1..n per patient in time order and the patient's sync counter = n, as the upload
-   service leaves them. Then ANALYZE.
+   service leaves them;
+5. the alerts the product's own rules raise on those sessions: each patient's latest
+   session through the upload rules (as the Celery task after an upload does), then the
+   periodic rules (inactivity). About one patient in four has one, so a clinician's
+   alerts list is a page of real alerts (about ten). Then ANALYZE.
 
 Everything is drawn from a seeded random generator, so a build is repeatable.
 
@@ -29,6 +34,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import random
 import sys
@@ -40,7 +46,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CLINICIANS = 25
+PATIENTS_PER_CLINICIAN = 40
 ROUTINES = 60
 SESSIONS_PER_WEEK = 3
 DELETED_SHARE = 0.01
@@ -82,6 +88,8 @@ def build(*, patients: int, sessions: int, seed: int = 7) -> None:
     _log(f"{patients} patients with plans ({time.monotonic() - started:.0f} s)")
     _sessions_copy(rng, plans, sessions)
     _log(f"{sessions} sessions ({time.monotonic() - started:.0f} s)")
+    alerts = _alerts_raise(plans)
+    _log(f"{alerts} alerts ({time.monotonic() - started:.0f} s)")
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -156,6 +164,7 @@ def _patients_create(rng: random.Random, count: int) -> list[Any]:
     from users.models import CareRelationship, User
 
     password = make_password("rehabit-bench")
+    clinician_count = math.ceil(count / PATIENTS_PER_CLINICIAN)
     clinicians = User.objects.bulk_create(
         User(
             email=f"clinician{n:03d}@bench.rehabit.dev",
@@ -164,7 +173,7 @@ def _patients_create(rng: random.Random, count: int) -> list[Any]:
             is_staff=True,
             password=password,
         )
-        for n in range(CLINICIANS)
+        for n in range(clinician_count)
     )
     patients = User.objects.bulk_create(
         User(
@@ -177,7 +186,7 @@ def _patients_create(rng: random.Random, count: int) -> list[Any]:
         for n in range(count)
     )
     links = [
-        CareRelationship(clinician=clinicians[n % CLINICIANS], patient=patient)
+        CareRelationship(clinician=clinicians[n % clinician_count], patient=patient)
         for n, patient in enumerate(patients)
     ]
     CareRelationship.objects.bulk_create(links)
@@ -330,6 +339,28 @@ def _sessions_copy(rng: random.Random, plans: Sequence[Any], total: int) -> None
         f"copied {len(session_rows)} sessions, {len(exercise_rows)} exercises, "
         f"{len(set_rows)} sets"
     )
+
+
+def _alerts_raise(plans: Sequence[Any]) -> int:
+    """The alerts the rules raise: each plan's patient's latest session through the
+    upload rules, then the periodic ones. Returns how many alerts were raised."""
+    from outcomes.services.alerts import (
+        alerts_session_rules_run,
+        alerts_time_rules_run,
+    )
+    from sessions.models import Session
+
+    raised = 0
+    for plan in plans:
+        latest = (
+            Session.objects.filter(patient_id=plan.patient_id, deleted_at__isnull=True)
+            .order_by("-started_at")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if latest is not None:
+            raised += len(alerts_session_rules_run(session_id=latest))
+    return raised + len(alerts_time_rules_run())
 
 
 def _spread(total: int, parts: int) -> list[int]:

@@ -23,10 +23,11 @@ from bench.middleware import QueryCountMiddleware
 from bench.run import scenarios
 from bench.views import ceiling
 from common.models import Status
+from outcomes.models import Alert
 from sessions.models import Plan, Session, SessionSet
 from sessions.selectors.logs import patient_sync_revision
 from tests.factories import ExerciseFactory, MuscleFactory
-from users.models import User
+from users.models import CareRelationship, User
 
 
 @pytest.mark.parametrize("size", [2, 3, 1000, 123_457])
@@ -91,6 +92,32 @@ def test_data_set_is_what_the_upload_service_would_have_written(small_data_set):
                     expected = {"left", "right"} if item.per_side else {"both"}
                     assert sides == expected
     assert SessionSet.objects.exists()
+
+
+def test_the_alerts_are_what_the_rules_raise_on_each_patients_latest_session(
+    small_data_set,
+):
+    flared, calm = small_data_set[0], small_data_set[1]
+    latest = (
+        Session.objects.filter(patient_id=flared.patient_id, deleted_at__isnull=True)
+        .order_by("-started_at")
+        .first()
+    )
+    Session.objects.filter(pk=latest.pk).update(pain_before=1, pain_after=8)
+    Session.objects.filter(patient_id=calm.patient_id).update(pain_after=0)
+
+    raised = dataset._alerts_raise(small_data_set)
+
+    assert raised == Alert.objects.count()
+    flare = Alert.objects.get(patient_id=flared.patient_id, kind="pain_flare")
+    assert flare.session_id == latest.pk
+    assert not Alert.objects.filter(patient_id=calm.patient_id, kind="pain_flare")
+    # The load's alerts list reads them: the clinician's page is not empty.
+    clinician = CareRelationship.objects.get(patient_id=flared.patient_id).clinician
+    client = APIClient()
+    client.force_authenticate(clinician)
+    page = client.get("/api/v1/alerts/").json()
+    assert str(flare.pk) in {alert["id"] for alert in page["results"]}
 
 
 def test_every_request_of_the_load_answers_what_the_load_expects(small_data_set):
