@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 
+# An alert's own columns, and what its answer shows of each person joined to it
+# (AlertPersonSerializer: id and name): a page reads three people's names, not their
+# whole accounts (password hashes included).
+ALERT_FIELDS = tuple(field.name for field in Alert._meta.concrete_fields)
+PERSON_FIELDS = ("name",)
+
+
 def alert_visible(*, user: User | AnonymousUser) -> QuerySet[Alert]:
     """Alerts ``user`` may read (see the module doc).
 
@@ -52,8 +59,14 @@ def alert_list(
         alerts = alerts.filter(status=status)
     if kind is not None:
         alerts = alerts.filter(kind=kind)
-    return alerts.select_related("patient", "acknowledged_by", "resolved_by").order_by(
-        "-created_at", "id"
+    people = ("patient", "acknowledged_by", "resolved_by")
+    return (
+        alerts.select_related(*people)
+        .only(
+            *ALERT_FIELDS,
+            *(f"{person}__{field}" for person in people for field in PERSON_FIELDS),
+        )
+        .order_by("-created_at", "id")
     )
 
 
