@@ -120,6 +120,25 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# PostgreSQL plans a statement once per connection instead of on every execution: the
+# parameters are bound by the server (psycopg's server-side binding) and a statement run
+# DATABASE_PREPARE_THRESHOLD times on a connection is prepared (docs/deployment.md: a
+# transaction-mode PgBouncer needs 1.21+ with max_prepared_statements, or 0 here).
+# 0: client-side binding, nothing prepared (Django's default).
+DATABASE_PREPARE_THRESHOLD = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+
+
+def postgresql_prepared(database: dict[str, Any]) -> None:
+    """Server-side binding and prepared statements for a PostgreSQL ``database``."""
+    if DATABASE_PREPARE_THRESHOLD > 0 and database["ENGINE"] == (
+        "django.db.backends.postgresql"
+    ):
+        database.setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=DATABASE_PREPARE_THRESHOLD
+        )
+
+
+postgresql_prepared(DATABASES["default"])
 # Larger bodies get 413 (config.middleware); the largest valid session upload is ~0.7 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_REQUEST_BYTES", default=1024 * 1024)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

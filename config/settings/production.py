@@ -15,6 +15,7 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+postgresql_prepared(DATABASES["default"])  # noqa: F405
 # Bounded waits: a database that does not answer is an error (503), not a hung worker.
 # statement_timeout stops a query (slow plan, lock wait) well before gunicorn's timeout;
 # 0 disables it (the start script migrates with 0: a migration may rightly be long).
