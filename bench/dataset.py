@@ -350,16 +350,15 @@ def _alerts_raise(plans: Sequence[Any]) -> int:
     )
     from sessions.models import Session
 
-    raised = 0
-    for plan in plans:
-        latest = (
-            Session.objects.filter(patient_id=plan.patient_id, deleted_at__isnull=True)
-            .order_by("-started_at")
-            .values_list("pk", flat=True)
-            .first()
+    latest = (
+        Session.objects.filter(
+            patient_id__in=[plan.patient_id for plan in plans], deleted_at__isnull=True
         )
-        if latest is not None:
-            raised += len(alerts_session_rules_run(session_id=latest))
+        .order_by("patient_id", "-started_at")
+        .distinct("patient_id")
+        .values_list("pk", flat=True)
+    )
+    raised = sum(len(alerts_session_rules_run(session_id=pk)) for pk in latest)
     return raised + len(alerts_time_rules_run())
 
 

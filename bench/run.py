@@ -52,6 +52,7 @@ import sys
 import time
 import urllib.parse
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -294,10 +295,9 @@ class Run:
     def merged(cls, runs: Sequence[Run]) -> Run:
         """The rounds of one load as one run: requests over the seconds of all rounds,
         percentiles of all their requests' latencies (their histograms added)."""
-        histogram: dict[int, int] = {}
+        histogram: Counter[int] = Counter()
         for run in runs:
-            for latency, count in run.histogram.items():
-                histogram[latency] = histogram.get(latency, 0) + count
+            histogram.update(run.histogram)
         responses = sum(run.requests for run in runs)
         return cls(
             requests=responses,
@@ -312,7 +312,7 @@ class Run:
                 else 0.0
             ),
             rounds=sum(run.rounds for run in runs),
-            histogram=histogram,
+            histogram=dict(histogram),
         )
 
 
@@ -320,7 +320,9 @@ def percentile(histogram: dict[int, int], p: float) -> int:
     """wrk's percentile of a histogram (stats_percentile: the value at rank
     round(p% of the count + 0.5), C's round, latencies in increasing order); 0 when
     empty."""
-    rank = math.floor(p / 100 * sum(histogram.values()) + 0.5 + 0.5)
+    rank = math.floor(
+        p / 100 * sum(histogram.values()) + 1
+    )  # C's round(x + 0.5), x >= 0
     total = 0
     for latency in sorted(histogram):
         total += histogram[latency]
@@ -700,7 +702,7 @@ class Bench:
         scenario_key: str,
         requests: Sequence[Request],
         expect: Sequence[int],
-        seconds: int = DURATION,
+        seconds: int,
     ) -> Run:
         request_file = OUT / f"requests-{scenario_key}.tsv"
         request_file.write_text("\n".join(r.line() for r in requests) + "\n")
@@ -718,17 +720,15 @@ class Bench:
         if line is None:
             sys.exit(f"bench: wrk gave no result:\n{result.stdout}\n{result.stderr}")
         data = json.loads(line.removeprefix("BENCH_RESULT "))
-        histogram: dict[int, int] = {}
-        for pair in next(
+        pairs = next(
             (
-                x.removeprefix("BENCH_LATENCY ").split()
+                x.split()[1:]
                 for x in result.stdout.splitlines()
                 if x.startswith("BENCH_LATENCY ")
             ),
             [],
-        ):
-            latency, count = pair.split(":")
-            histogram[int(latency)] = histogram.get(int(latency), 0) + int(count)
+        )
+        histogram = {int(us): int(n) for us, n in (p.split(":") for p in pairs)}
         return Run(
             requests=data["requests"],
             seconds=data["duration_us"] / 1e6,

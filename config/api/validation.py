@@ -117,7 +117,7 @@ def _leaf_type(field: serializers.Field[Any, Any, Any, Any]) -> tuple[str, Any] 
 
 # The check of each field, cached on the field instance (a serializer's fields are its
 # own copies, built once per request): ("list", child), ("object", [(name, child)]) or
-# ("leaf", predicate or None).
+# ("leaf", _leaf_type's (JSON type name, predicate) or None).
 _RULE = "_json_type_rule"
 
 
@@ -134,8 +134,7 @@ def _rule(field: serializers.Field[Any, Any, Any, Any]) -> tuple[str, Any]:
             ]
             rule = ("object", children)
         else:
-            leaf = _leaf_type(field)
-            rule = ("leaf", None if leaf is None else leaf[1])
+            rule = ("leaf", _leaf_type(field))
         field.__dict__[_RULE] = rule
     return rule
 
@@ -147,7 +146,7 @@ def json_types_valid(field: serializers.Field[Any, Any, Any, Any], value: Any) -
         return True
     kind, detail = _rule(field)
     if kind == "leaf":
-        return detail is None or bool(detail(value))
+        return detail is None or bool(detail[1](value))
     if kind == "list":
         if detail is None or not isinstance(value, list):
             return True
@@ -179,10 +178,8 @@ def json_type_errors(
                     prefix = f"{path}.{name}" if path else name
                     errors.update(json_type_errors(child, value[name], prefix))
         return errors  # anything else: the serializer's own "expected a dict" error
-    if detail is not None and not detail(value):
-        leaf = _leaf_type(field)
-        expected = leaf[0] if leaf is not None else "value"
-        message = WRONG_TYPE.format(expected=expected, got=json_type_name(value))
+    if detail is not None and not detail[1](value):
+        message = WRONG_TYPE.format(expected=detail[0], got=json_type_name(value))
         errors[path] = [ErrorDetail(message, code="invalid_type")]
     return errors
 

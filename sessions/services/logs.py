@@ -298,9 +298,10 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         return _replay(existing, patient=patient, digest=digest)
 
     exercises = data.get("exercises", [])
+    sets = set_count(exercises)
     upload_quota_check(
         patient_id=patient.pk,
-        exercises=exercises,
+        new_sets=sets,
         stored_sessions=stored_sessions,
         stored_sets=stored_sets,
         now=now,
@@ -319,7 +320,7 @@ def session_upload(*, patient: User, data: Mapping[str, Any]) -> tuple[Session, 
         upload_hash=digest,
         version=1,
         revision=revision,
-        set_count=set_count(exercises),
+        set_count=sets,
     )
     _clean(session, "", ["patient", "plan"])
     try:

@@ -57,18 +57,18 @@ def set_count(exercises: Sequence[Mapping[str, Any]]) -> int:
 def upload_quota_check(
     *,
     patient_id: Any,
-    exercises: Sequence[Mapping[str, Any]],
+    new_sets: int,
     stored_sessions: int,
     stored_sets: int,
     now: dt.datetime,
 ) -> None:
-    """SessionQuotaExceeded if this upload would pass the patient's 24-hour limits.
+    """SessionQuotaExceeded if this upload (``new_sets`` sets, ``set_count``) would pass
+    the patient's 24-hour limits.
 
     ``stored_sessions`` and ``stored_sets`` are what ``usage_subqueries`` read under the
     lock. No statement unless the upload is refused (then one, for Retry-After: when
     the oldest upload of the window leaves it).
     """
-    new_sets = set_count(exercises)
     max_sessions = settings.SESSION_UPLOAD_DAILY_MAX_SESSIONS
     max_sets = settings.SESSION_UPLOAD_DAILY_MAX_SETS
     if stored_sessions + 1 <= max_sessions and stored_sets + new_sets <= max_sets:
