@@ -605,7 +605,13 @@ class Bench:
             psql(f'drop database "{stale}"')
         log(f"building data set {self.template} ({self.label}), once")
         psql(f'create database "{self.template}"')
-        env = {**self.env, "DATABASE_URL": f"{PG_URL}/{self.template}"}
+        # No statement_timeout: one COPY of a million rows may rightly take longer than
+        # a request may (as the start script migrates with 0).
+        env = {
+            **self.env,
+            "DATABASE_URL": f"{PG_URL}/{self.template}",
+            "DATABASE_STATEMENT_TIMEOUT_MS": "0",
+        }
         with (OUT / f"dataset-{self.patients}.log").open("wb") as output:
             result = subprocess.run(
                 [VENV / "bin" / "python", "-m", "bench.dataset", "build",

@@ -21,9 +21,11 @@ patients' own reads (``sessions/cache.py``):
 
 What is stored is the ``200`` answer as rendered: its body and headers, with the ETag
 the conditional-GET middleware would compute (so a hit answers ``304`` to a matching
-``If-None-Match`` as a miss does). Errors are never stored. If the cache is unavailable
-(Redis down, ``IGNORE_EXCEPTIONS``) every read misses and nothing is stored: the views
-answer from the database.
+``If-None-Match`` as a miss does), and optionally what the answer is *about* (e.g. the
+patients a clinician's page shows, which a hit must write to the access log as the
+miss did: ``cached_response``'s ``about`` and ``on_hit``). Errors are never stored. If
+the cache is unavailable (Redis down, ``IGNORE_EXCEPTIONS``) every read misses and
+nothing is stored: the views answer from the database.
 """
 
 from __future__ import annotations
@@ -100,14 +102,15 @@ def generation_read(
 
 def answer_from(
     entry: Any, tokens: Tokens | None, variant: str = ""
-) -> HttpResponse | None:
-    """The stored answer, if ``entry`` was made under ``tokens`` for ``variant``."""
-    if tokens is None or not isinstance(entry, tuple) or len(entry) != 4:
+) -> tuple[HttpResponse, Any] | None:
+    """The stored answer and what it is about, if ``entry`` was made under ``tokens``
+    for ``variant``."""
+    if tokens is None or not isinstance(entry, tuple) or len(entry) != 5:
         return None
-    made_under, made_for, content, headers = entry
+    made_under, made_for, content, headers, about = entry
     if made_under != tokens or made_for != variant:
         return None
-    return HttpResponse(content, headers=headers)
+    return HttpResponse(content, headers=headers), about
 
 
 def value_from(entry: Any, tokens: Tokens | None) -> Any | None:
@@ -150,8 +153,10 @@ def answer_store(
     tokens: Tokens | None,
     timeout: int,
     variant: str = "",
+    about: Callable[[], Any] | None = None,
 ) -> None:
-    """Store ``response`` under ``key`` once it is rendered, if it is a ``200``."""
+    """Store ``response`` under ``key`` once it is rendered, if it is a ``200``, with
+    what ``about()`` says it is about (None without it)."""
     if (
         tokens is None
         or response.status_code != 200
@@ -162,7 +167,13 @@ def answer_store(
 
     def store(rendered: HttpResponse) -> None:
         response_etag_set(rendered)
-        entry = (made_under, variant, rendered.content, dict(rendered.items()))
+        entry = (
+            made_under,
+            variant,
+            rendered.content,
+            dict(rendered.items()),
+            None if about is None else about(),
+        )
         entry_store(
             key, entry, token_keys=token_keys, tokens=made_under, timeout=timeout
         )
@@ -179,26 +190,34 @@ def cached_response(
     variant: str = "",
     found: Mapping[str, Any] | None = None,
     token_timeouts: Mapping[str, int] | None = None,
+    about: Callable[[], Any] | None = None,
+    on_hit: Callable[[Any], None] | None = None,
 ) -> HttpResponseBase:
     """The answer stored under ``entry_key`` while ``token_keys`` are current, or
     ``render()``'s, stored once rendered if it is a ``200``.
 
     ``found``: these keys' values already read; ``token_timeouts``: the lifetime of a
-    token this read starts (see ``generation_read``).
+    token this read starts (see ``generation_read``); ``about``: called once a
+    rendered answer is stored, what it is about (stored with it); ``on_hit``: called
+    with that value when a stored answer is served.
     """
     tokens, entry = generation_read(
         token_keys, entry_key, found=found, token_timeouts=token_timeouts
     )
     cached = answer_from(entry, tokens, variant)
     if cached is not None:
-        return cached
-    response = render()
+        response, stored_about = cached
+        if on_hit is not None:
+            on_hit(stored_about)
+        return response
+    rendered = render()
     answer_store(
-        response,
+        rendered,
         key=entry_key,
         token_keys=token_keys,
         tokens=tokens,
         timeout=timeout,
         variant=variant,
+        about=about,
     )
-    return response
+    return rendered

@@ -240,6 +240,9 @@ else:
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=3600)
 # A patient's reads of their own data (sessions/cache.py): dropped on any change; 0: off.
 PATIENT_CACHE_SECONDS = env.int("PATIENT_CACHE_SECONDS", default=600)
+# A clinician's alert list (outcomes/cache.py; every read still logged): dropped by any
+# write to alerts, care relationships or accounts; 0: off.
+ALERT_CACHE_SECONDS = env.int("ALERT_CACHE_SECONDS", default=300)
 # The account behind a bearer token, for reads (users/cache.py); 0: off. Off by default
 # without Redis: one process's per-process memory cannot hear another's save of an
 # account (a deactivation in the admin) before its copy expires.

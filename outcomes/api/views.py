@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.throttling import round_trip_found
 from outcomes.api.openapi import ALERT_SCHEMA, ALERT_SETTINGS_SCHEMA
 from outcomes.api.permissions import IsCareTeam, IsClinician, signed_in_user
 from outcomes.api.serializers import (
@@ -23,6 +24,7 @@ from outcomes.api.serializers import (
     AlertSerializer,
     AlertSettingsSerializer,
 )
+from outcomes.cache import alert_keys, alert_response
 from outcomes.models import Alert
 from outcomes.selectors.alerts import alert_get, alert_list
 from outcomes.services.alerts import (
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from django.db.models import QuerySet
+    from django.http.response import HttpResponseBase
     from rest_framework.request import Request
 
 
@@ -80,9 +83,12 @@ class AlertViewSet(
         )
 
     def _logged(self, alerts: Sequence[Alert], what: str) -> None:
+        self._patients_logged([alert.patient_id for alert in alerts], what)
+
+    def _patients_logged(self, patient_ids: Sequence[Any], what: str) -> None:
         access_log_record_many(
             actor=signed_in_user(self.request),
-            patient_ids=[alert.patient_id for alert in alerts],
+            patient_ids=patient_ids,
             action=f"alerts.{what}",
             path=self.request.path,
         )
@@ -93,10 +99,31 @@ class AlertViewSet(
             raise exceptions.NotFound
         return alert
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        alerts = list(self.paginate_queryset(self.get_queryset()) or [])
-        self._logged(alerts, "list")
-        return self.get_paginated_response(AlertSerializer(alerts, many=True).data)
+    # A clinician's list comes from the alert cache when it can (outcomes/cache.py): a
+    # plain HttpResponse, which DRF's finalize_response passes through. Hit or miss,
+    # the patients of the page are written to the access log.
+    def list(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        shown: list[Any] = []
+
+        def render() -> Response:
+            alerts = list(self.paginate_queryset(self.get_queryset()) or [])
+            shown.extend(alert.patient_id for alert in alerts)
+            self._patients_logged(shown, "list")
+            return self.get_paginated_response(AlertSerializer(alerts, many=True).data)
+
+        return alert_response(
+            request,
+            render,
+            shown=lambda: shown,
+            on_hit=lambda patient_ids: self._patients_logged(patient_ids, "list"),
+            found=round_trip_found(request),
+        )
+
+    def round_trip_reads(self, request: Request) -> Sequence[str]:
+        """The alert cache's keys, read with the throttles (config/api/throttling.py)."""
+        return alert_keys(request) if self.action == "list" else []
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         alert = self._alert()
