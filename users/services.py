@@ -336,9 +336,10 @@ def access_log_record_many(
     then pays one round trip instead of three (BEGIN, INSERT, COMMIT). Inside a
     transaction (a state change) it is part of that transaction.
     """
+    logged_path = _logged_path(path)
     rows = [
         PatientAccessLog(
-            actor=actor, patient_id=pid, action=action, path=_logged_path(path)
+            actor_id=actor.pk, patient_id=pid, action=action, path=logged_path
         )
         for pid in dict.fromkeys(patient_ids)
         if pid != actor.pk
