@@ -15,7 +15,8 @@ any write that can change what a list shows:
 - an alert saved or deleted (raised by the rules, acknowledged, resolved, erased);
 - a care relationship saved or deleted (whose patients a clinician sees);
 - an account saved or deleted (a patient's name, role or ``is_active``; the name of
-  whoever acknowledged or resolved an alert).
+  whoever acknowledged or resolved an alert), but for a login's save of
+  ``last_login`` alone (shown in no list; every token obtained writes it).
 
 One token for all is a deliberate choice: a write makes every clinician's cached pages
 stale, which costs misses, never a stale answer, and no write has to work out whose
@@ -83,6 +84,16 @@ def alerts_forget(user_ids: Iterable[Any]) -> None:
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
+def _on_account_saved(
+    sender: Any, *, update_fields: Iterable[str] | None = None, **_: Any
+) -> None:
+    """An account's save, but a login's: its ``last_login`` (every token obtained
+    writes it) is shown in no alert list, and would make every list stale."""
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    alerts_changed()
+
+
 def _on_care_deleted(sender: Any, *, instance: CareRelationship, **_: Any) -> None:
     alerts_changed()
     alerts_forget([instance.clinician_id])
@@ -95,11 +106,14 @@ def _on_account_deleted(sender: Any, *, instance: User, **_: Any) -> None:
 
 def connect_signals() -> None:
     """Wire ``alerts_changed`` (and the deletions) to every write the lists show."""
-    for model in (Alert, CareRelationship, User):
+    for model in (Alert, CareRelationship):
         label = model._meta.label
         post_save.connect(
             alerts_changed, sender=model, dispatch_uid=f"alert_cache:save:{label}"
         )
+    post_save.connect(
+        _on_account_saved, sender=User, dispatch_uid="alert_cache:save:account"
+    )
     post_delete.connect(
         alerts_changed, sender=Alert, dispatch_uid="alert_cache:delete:alert"
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import update_last_login
 from django.core.cache import cache
 from django.test import override_settings
 
@@ -156,6 +157,19 @@ def test_a_change_is_visible_on_the_next_read(clinician, patient, mine, change):
     after = listed(client.get(ALERTS_URL))
 
     assert after != before
+
+
+def test_a_login_leaves_the_cached_lists_alone(
+    clinician, patient, mine, django_assert_num_queries
+):
+    """Every token obtained saves the account's last_login, which no list shows."""
+    client = client_for(clinician)
+    client.get(ALERTS_URL)
+    update_last_login(None, patient)
+    update_last_login(None, clinician)
+
+    with django_assert_num_queries(1):  # a hit: the access log only
+        assert client.get(ALERTS_URL).status_code == 200
 
 
 def test_a_state_is_shown_as_changed(clinician, patient, mine):
