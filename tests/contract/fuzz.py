@@ -141,6 +141,12 @@ def server_env(database_url: str, port: int) -> dict[str, str]:
         API_THROTTLE_AUTH=HIGH_RATE,
         API_THROTTLE_REGISTER=HIGH_RATE,
         AXES_FAILURE_LIMIT="1000000",
+        # The login policy's other two rules (users/lockout.py): the four runs share
+        # one address, 127.0.0.1, and the anonymous run's failed logins (some with the
+        # seeded accounts' emails) locked the address, or delayed an account, before
+        # another run fetched its token (429, "Authentication Error" in schemathesis).
+        LOGIN_ADDRESS_FAILURE_LIMIT="1000000",
+        LOGIN_ACCOUNT_FREE_FAILURES="1000000",
         # The per-account upload limits (429 upload_quota_exceeded) would stop the
         # patient's run after 50 uploads: raised like the throttles.
         SESSION_UPLOAD_DAILY_MAX_SESSIONS="1000000",
