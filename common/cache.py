@@ -30,6 +30,7 @@ nothing is stored: the views answer from the database.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -45,10 +46,12 @@ __all__ = [
     "answer_from",
     "answer_store",
     "cached_response",
+    "entries_delete",
     "entry_store",
     "generation_bump",
     "generation_read",
     "value_from",
+    "variant_slot",
 ]
 
 Tokens = tuple[str, ...]
@@ -68,6 +71,23 @@ def generation_bump(*keys: str, timeout: int | None = None) -> None:
     (None: until replaced); a token that expires only makes its entries misses."""
     _tokens_replace(keys, timeout)
     transaction.on_commit(lambda: _tokens_replace(keys, timeout))
+
+
+def entries_delete(keys: Sequence[str]) -> None:
+    """Delete these keys now and again once the write commits (at once when no
+    transaction is open): an entry stored meanwhile from rows read before the commit
+    goes too (an erasure, the end of a care relationship, an account's write)."""
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def variant_slot(slots: Sequence[str], *variant: str) -> tuple[str, str]:
+    """The entry key, among one owner's ``slots``, of an answer to ``variant`` (what it
+    depends on beyond the owner: URL, ``Accept``...), and the variant's digest (stored
+    with the entry, checked on a hit). A fixed number of slots per owner: no client
+    fills Redis with copies of one answer, and the owner's keys are a known list."""
+    digest = hashlib.sha256("\n".join(variant).encode()).hexdigest()
+    return slots[int(digest[:8], 16) % len(slots)], digest
 
 
 def generation_read(

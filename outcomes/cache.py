@@ -39,18 +39,20 @@ the view answers from the database.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http.response import HttpResponseBase
 from rest_framework.request import Request
 
-from common.cache import cached_response, generation_bump
+from common.cache import (
+    cached_response,
+    entries_delete,
+    generation_bump,
+    variant_slot,
+)
 from outcomes.models import Alert
 from users.models import CareRelationship, User
 
@@ -77,11 +79,7 @@ def alerts_changed(**_: Any) -> None:
 
 def alerts_forget(user_ids: Iterable[Any]) -> None:
     """Delete these clinicians' cached alert lists, now and again on commit."""
-    keys = [key for user_id in user_ids for key in _entry_keys(user_id)]
-    if not keys:
-        return
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    entries_delete([key for user_id in user_ids for key in _entry_keys(user_id)])
 
 
 def _on_account_saved(
@@ -140,11 +138,11 @@ def _lookup(request: Request) -> tuple[list[str], str]:
         ):
             lookup = ([], "")
         else:
-            variant = "\n".join(
-                (request.build_absolute_uri(), request.META.get("HTTP_ACCEPT", ""))
+            entry, digest = variant_slot(
+                _entry_keys(user.pk),
+                request.build_absolute_uri(),
+                request.META.get("HTTP_ACCEPT", ""),
             )
-            digest = hashlib.sha256(variant.encode()).hexdigest()
-            entry = _entry_keys(user.pk)[int(digest[:8], 16) % SLOTS]
             lookup = ([TOKEN_KEY, entry], digest)
         request._alert_lookup = lookup  # type: ignore[attr-defined]
     return lookup

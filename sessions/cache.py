@@ -39,17 +39,19 @@ the views answer from the database as without a cache.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.http.response import HttpResponseBase
 from rest_framework.request import Request
 
-from common.cache import cached_response, generation_bump
+from common.cache import (
+    cached_response,
+    entries_delete,
+    generation_bump,
+    variant_slot,
+)
 from exercises.cache import TOKEN_KEY as CATALOG_TOKEN_KEY
 from sessions.schedules import local_today
 from sessions.signals import patient_erased, plan_changed, session_changed
@@ -81,9 +83,7 @@ def patient_changed(patient_id: Any) -> None:
 
 def patient_forget(patient_id: Any) -> None:
     """Delete the patient's token and cached answers, now and again on commit."""
-    keys = [_token_key(patient_id), *_entry_keys(patient_id)]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    entries_delete([_token_key(patient_id), *_entry_keys(patient_id)])
 
 
 def _on_session_changed(sender: Any, *, session: Any, **_: Any) -> None:
@@ -128,16 +128,13 @@ def _lookup(request: Request) -> tuple[list[str], str]:
         if not settings.PATIENT_CACHE_SECONDS or patient is None:
             lookup = ([], "")
         else:
-            variant = "\n".join(
-                (
-                    request.build_absolute_uri(),
-                    request.META.get("HTTP_ACCEPT", ""),
-                    patient.timezone,
-                    local_today(tz_name=patient.timezone).isoformat(),
-                )
+            entry, digest = variant_slot(
+                _entry_keys(patient.pk),
+                request.build_absolute_uri(),
+                request.META.get("HTTP_ACCEPT", ""),
+                patient.timezone,
+                local_today(tz_name=patient.timezone).isoformat(),
             )
-            digest = hashlib.sha256(variant.encode()).hexdigest()
-            entry = _entry_keys(patient.pk)[int(digest[:8], 16) % SLOTS]
             lookup = ([_token_key(patient.pk), CATALOG_TOKEN_KEY, entry], digest)
         request._patient_lookup = lookup  # type: ignore[attr-defined]
     return lookup

@@ -36,10 +36,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_delete, post_save
 
-from common.cache import entry_store, generation_read, value_from
+from common.cache import entries_delete, entry_store, generation_read, value_from
 from users.models import User
 
 __all__ = ["account_changed", "account_for_read", "connect_signals"]
@@ -98,8 +98,7 @@ def account_changed(user_id: Any) -> None:
     generation); a reader that ran between the two (and saw the row as it was) stored
     it under a token the second removal takes away.
     """
-    _forget(user_id)
-    transaction.on_commit(lambda: _forget(user_id))
+    entries_delete(_keys(user_id))
 
 
 def _on_write(sender: Any, instance: User, **_: Any) -> None:
