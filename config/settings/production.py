@@ -27,6 +27,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "options": f"-c statement_timeout={_statement_timeout_ms}",
         }
     )
+    # Django's backend, its CONN_HEALTH_CHECKS made without a round trip when the
+    # server has sent nothing since the last answer (config/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "config.db.postgresql"
 
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
