@@ -338,3 +338,31 @@ def test_a_clinicians_plan_writes_are_logged_as_reads_of_their_answers(
         (reader.pk, patients["a"].pk, "plans.create", f"{API}/plans/"),
         (reader.pk, patients["a"].pk, "plans.partial_update", plan_path),
     }
+
+
+def test_many_rows_are_one_insert_per_batch_the_database_accepts(monkeypatch):
+    """access_log_record_many: one INSERT for a page of patients, split only where the
+    database limits a statement's parameters (SQLite); each row complete."""
+    from users.services import access_log_record_many
+
+    reader = ClinicianFactory()
+    seen = [PatientFactory() for _ in range(5)]
+    ids = [p.pk for p in seen] + [seen[0].pk, reader.pk]  # a repeat and the reader
+
+    with CaptureQueriesContext(connection) as one_batch:
+        access_log_record_many(
+            actor=reader, patient_ids=ids, action="alerts.list", path="/a/?q=x"
+        )
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    with CaptureQueriesContext(connection) as batches:
+        access_log_record_many(
+            actor=reader, patient_ids=ids, action="alerts.list", path="/b/"
+        )
+
+    assert [q["sql"].startswith("INSERT") for q in one_batch] == [True]
+    assert len(batches) == 3  # 5 rows, 2 per statement
+    rows = list(PatientAccessLog.objects.order_by("path", "id"))
+    assert [(r.actor_id, r.patient_id, r.action, r.path) for r in rows] == [
+        (reader.pk, p.pk, "alerts.list", path) for path in ("/a/", "/b/") for p in seen
+    ]
+    assert all(r.created_at is not None for r in rows)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.utils.timezone import now
 from rest_framework_simplejwt.token_blacklist.models import (
@@ -319,10 +319,11 @@ def user_profile_update(*, user: User, data: dict[str, Any]) -> User:
     return user
 
 
-# The access log's columns an INSERT writes (every one but the serial id).
+# The access log's columns an INSERT writes (every one but the serial id), in order.
 _ACCESS_LOG_FIELDS = [
     field for field in PatientAccessLog._meta.concrete_fields if not field.primary_key
 ]
+_ACCESS_LOG_PATIENT = PatientAccessLog._meta.get_field("patient")
 
 
 def access_log_record_many(
@@ -330,21 +331,50 @@ def access_log_record_many(
 ) -> None:
     """Record one read by ``actor`` per distinct patient in one INSERT (own data skipped).
 
-    For list endpoints: a page of rows about many patients costs one query, not one per
-    patient. The INSERT is what ``bulk_create`` runs, without the transaction it opens
-    around it: one statement is atomic by itself, and a read (outside ATOMIC_REQUESTS)
-    then pays one round trip instead of three (BEGIN, INSERT, COMMIT). Inside a
-    transaction (a state change) it is part of that transaction.
+    For list endpoints: a page of rows about many patients costs one statement, not one
+    per patient: ``INSERT ... SELECT <the row's shared values>, column1 FROM (VALUES
+    (<patient>), ...)``, standard SQL that PostgreSQL and SQLite both run, its values
+    prepared by the fields as the ORM prepares them (``get_db_prep_save``) but each
+    shared value once (four parameters plus one per patient, so psycopg's cache of
+    parsed queries, 50 parameters at most, keeps a page's statement). The ORM's bulk
+    insert (a model instance per row, its compiler, arrays) was most of the CPU of a
+    clinician's cached alert list, whose only statement this is (docs/performance.md).
+    No transaction around it: one statement is atomic by itself, and a read (outside
+    ATOMIC_REQUESTS) pays one round trip instead of three (BEGIN, INSERT, COMMIT).
+    Inside a transaction (a state change) it is part of that transaction. Rows go in
+    batches the database accepts (SQLite's limit on parameters; one on PostgreSQL).
     """
-    logged_path = _logged_path(path)
-    rows = [
-        PatientAccessLog(
-            actor_id=actor.pk, patient_id=pid, action=action, path=logged_path
-        )
-        for pid in dict.fromkeys(patient_ids)
-        if pid != actor.pk
+    patients = [pid for pid in dict.fromkeys(patient_ids) if pid != actor.pk]
+    if not patients:
+        return
+    shared = {
+        "created_at": now(),
+        "actor": actor.pk,
+        "action": action,
+        "path": _logged_path(path),
+    }
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(cast(str, field.column)) for field in _ACCESS_LOG_FIELDS)
+    select = ", ".join(
+        "column1" if field is _ACCESS_LOG_PATIENT else "%s"
+        for field in _ACCESS_LOG_FIELDS
+    )
+    shared_params = [
+        field.get_db_prep_save(shared[field.name], connection)
+        for field in _ACCESS_LOG_FIELDS
+        if field is not _ACCESS_LOG_PATIENT
     ]
-    if rows:
-        # QuerySet._insert: the statement Model.save and bulk_create run (created_at
-        # set by its field's pre_save, as theirs).
-        PatientAccessLog.objects.all()._insert(rows, fields=_ACCESS_LOG_FIELDS)  # type: ignore[attr-defined]
+    batch = connection.ops.bulk_batch_size(_ACCESS_LOG_FIELDS, patients) or 1
+    with connection.cursor() as cursor:
+        for start in range(0, len(patients), batch):
+            chunk = patients[start : start + batch]
+            cursor.execute(
+                f"INSERT INTO {quote(PatientAccessLog._meta.db_table)} ({columns}) "
+                f"SELECT {select} FROM (VALUES {', '.join(['(%s)'] * len(chunk))}) "
+                "AS patients",
+                shared_params
+                + [
+                    _ACCESS_LOG_PATIENT.get_db_prep_save(pid, connection)
+                    for pid in chunk
+                ],
+            )
