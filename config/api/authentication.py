@@ -10,12 +10,24 @@ A read (a safe method) takes the token's account from ``users/cache.py`` instead
 ``SELECT`` per request; a write reads it from the database, as simplejwt does. Either
 way the same checks follow (an unknown account: ``user_not_found``; an inactive one:
 ``user_inactive``).
+
+A token is verified in full (signature, claims, type) the first time a process sees it;
+the process then remembers it (``VERIFIED_TOKENS`` of them, least recently used
+forgotten first) and, on each later request with the very same bytes, checks only what
+time can change: its expiry (simplejwt's ``check_exp``). An app sends one access token
+for its whole lifetime, and verifying it was a third of the CPU of a patient's cached
+read (docs/performance.md). A token that fails is never remembered; one that has
+expired since is verified in full again, and refused as before (``token_expired``).
+The memory is dropped when a setting changes (tests).
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import TYPE_CHECKING, Any, cast
 
+from django.core.signals import setting_changed
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions, status
@@ -27,6 +39,7 @@ from rest_framework_simplejwt.exceptions import (
     TokenError,
 )
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from users.cache import account_for_read
 
@@ -35,6 +48,9 @@ if TYPE_CHECKING:
     from rest_framework_simplejwt.tokens import Token
 
     from users.models import User
+
+# Tokens a process remembers as verified (a few hundred bytes each).
+VERIFIED_TOKENS = 4096
 
 TOKEN_EXPIRED = (
     "The access token has expired: get a new one from auth/token/refresh/ and repeat "
@@ -83,11 +99,35 @@ class JWTAuthentication(authentication.JWTAuthentication):
 
     def get_validated_token(self, raw_token: bytes) -> Token:
         try:
-            return super().get_validated_token(raw_token)
-        except exceptions.AuthenticationFailed:
+            return _unexpired(_verified(raw_token))
+        except (exceptions.AuthenticationFailed, TokenError):
             if _is_expired_access_token(raw_token):
                 raise TokenExpired from None
-            raise
+            # simplejwt's own answer (its refusal, listing why each token class failed).
+            return super().get_validated_token(raw_token)
+
+
+def _unexpired(verified: Token) -> Token:
+    """A copy of a remembered token (shared by this process's requests) whose expiry
+    is checked now (simplejwt's ``check_exp``: TokenError once expired)."""
+    token = copy.copy(verified)
+    token.payload = dict(verified.payload)
+    token.current_time = aware_utcnow()
+    token.check_exp()
+    return token
+
+
+@functools.lru_cache(maxsize=VERIFIED_TOKENS)
+def _verified(raw_token: bytes) -> Token:
+    """simplejwt's full verification of ``raw_token`` (raises as it does); remembered."""
+    return authentication.JWTAuthentication().get_validated_token(raw_token)
+
+
+def _verified_forget(**kwargs: Any) -> None:
+    _verified.cache_clear()
+
+
+setting_changed.connect(_verified_forget, dispatch_uid="config.api.verified_tokens")
 
 
 def _is_expired_access_token(raw_token: bytes) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import jwt
 import pytest
@@ -87,4 +88,56 @@ def test_an_expired_refresh_token_cannot_be_refreshed(api_client, patient):
     )
 
     status, code, _ = problem_of(response)
+    assert (status, code) == (401, "token_not_valid")
+
+
+# A process remembers the tokens it verified (config/api/authentication.py).
+
+
+def test_a_token_is_verified_once_then_only_its_expiry_is_checked(patient, monkeypatch):
+    from rest_framework_simplejwt.backends import TokenBackend
+
+    decoded = []
+    decode = TokenBackend.decode
+    monkeypatch.setattr(
+        TokenBackend,
+        "decode",
+        lambda self, token, verify=True: (
+            decoded.append(verify) or decode(self, token, verify)
+        ),
+    )
+    client = bearer(str(AccessToken.for_user(patient)))
+
+    assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200] * 3
+    assert decoded == [True]  # the signature checked on the first request only
+    other = bearer(str(AccessToken.for_user(patient)))  # another token: verified too
+    assert other.get("/api/v1/me/").status_code == 200
+    assert decoded == [True, True]
+
+
+def test_a_remembered_token_is_refused_once_it_expires(patient):
+    token = AccessToken.for_user(patient)
+    token.set_exp(lifetime=dt.timedelta(seconds=2))
+    client = bearer(str(token))
+    assert client.get("/api/v1/me/").status_code == 200
+
+    time.sleep(max(0.0, token["exp"] - time.time()) + 0.05)  # past its exp, really
+
+    assert problem_of(client.get("/api/v1/me/")) == (
+        401,
+        "token_expired",
+        TOKEN_EXPIRED,
+    )
+
+
+def test_a_tampered_copy_of_a_remembered_token_is_not_valid(patient):
+    token = str(AccessToken.for_user(patient))
+    assert bearer(token).get("/api/v1/me/").status_code == 200
+    header, payload, signature = token.split(".")
+    tampered = (
+        f"{header}.{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    )
+
+    status, code, _ = problem_of(bearer(tampered).get("/api/v1/me/"))
+
     assert (status, code) == (401, "token_not_valid")
