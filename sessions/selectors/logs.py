@@ -213,6 +213,10 @@ def session_children_rows(
     sets under ``sets``.
     """
     exercises: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in session_ids}
+    if not exercises:
+        # Nothing to read (an upload's answer, from the rows it wrote): building the
+        # two querysets that find nothing cost more than the rest of the answer.
+        return exercises
     by_id: dict[int, dict[str, Any]] = {}
     rows: Iterable[tuple[Any, ...]] = (
         SessionExercise.objects.filter(session_id__in=session_ids)
