@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.admin.models import LogEntry
@@ -50,10 +51,8 @@ def _logged_path(path: str) -> str:
 
 def access_log_record(*, actor: User, patient: User, action: str, path: str) -> None:
     """Record that ``actor`` read ``patient``'s data, unless the patient is reading their own."""
-    if actor.pk == patient.pk:
-        return
-    PatientAccessLog.objects.create(
-        actor=actor, patient=patient, action=action, path=_logged_path(path)
+    access_log_record_many(
+        actor=actor, patient_ids=[patient.pk], action=action, path=path
     )
 
 
@@ -353,12 +352,6 @@ def access_log_record_many(
         "action": action,
         "path": _logged_path(path),
     }
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(cast(str, field.column)) for field in _ACCESS_LOG_FIELDS)
-    select = ", ".join(
-        "column1" if field is _ACCESS_LOG_PATIENT else "%s"
-        for field in _ACCESS_LOG_FIELDS
-    )
     shared_params = [
         field.get_db_prep_save(shared[field.name], connection)
         for field in _ACCESS_LOG_FIELDS
@@ -369,12 +362,26 @@ def access_log_record_many(
         for start in range(0, len(patients), batch):
             chunk = patients[start : start + batch]
             cursor.execute(
-                f"INSERT INTO {quote(PatientAccessLog._meta.db_table)} ({columns}) "
-                f"SELECT {select} FROM (VALUES {', '.join(['(%s)'] * len(chunk))}) "
-                "AS patients",
+                _access_log_insert(len(chunk)),
                 shared_params
                 + [
                     _ACCESS_LOG_PATIENT.get_db_prep_save(pid, connection)
                     for pid in chunk
                 ],
             )
+
+
+@functools.lru_cache(maxsize=256)
+def _access_log_insert(rows: int) -> str:
+    """The statement of ``access_log_record_many`` for ``rows`` patients, built once per
+    number of rows (it depends on nothing else)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(cast(str, field.column)) for field in _ACCESS_LOG_FIELDS)
+    values = ", ".join(
+        "column1" if field is _ACCESS_LOG_PATIENT else "%s"
+        for field in _ACCESS_LOG_FIELDS
+    )
+    return (
+        f"INSERT INTO {quote(PatientAccessLog._meta.db_table)} ({columns}) "
+        f"SELECT {values} FROM (VALUES {', '.join(['(%s)'] * rows)}) AS patients"
+    )
