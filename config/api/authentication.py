@@ -99,12 +99,16 @@ class JWTAuthentication(authentication.JWTAuthentication):
 
     def get_validated_token(self, raw_token: bytes) -> Token:
         try:
-            return _unexpired(_verified(raw_token))
-        except (exceptions.AuthenticationFailed, TokenError):
+            verified = _verified(raw_token)
+        except exceptions.AuthenticationFailed:
             if _is_expired_access_token(raw_token):
                 raise TokenExpired from None
-            # simplejwt's own answer (its refusal, listing why each token class failed).
-            return super().get_validated_token(raw_token)
+            raise  # simplejwt's refusal, listing why each token class failed
+        try:
+            return _unexpired(verified)
+        except TokenError:
+            # Expired since it was remembered: refused as a first sight would refuse it.
+            raise TokenExpired from None
 
 
 def _unexpired(verified: Token) -> Token:
