@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Binds request_id/user_id/ip to every log line; logs request_finished (the access
     # log; static files and HTTPS redirects above are not logged).
-    "config.logs.AccessLogMiddleware",
+    "config.access_log.AccessLogMiddleware",
     # 413 before anything reads the body.
     "config.middleware.BodySizeLimitMiddleware",
     "config.middleware.CorsMiddleware",
@@ -180,7 +180,7 @@ AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# The access log's "ip" is config.security.client_ip too (config.logs.AccessLogMiddleware).
+# The access log's "ip" is config.security.client_ip too (config.access_log.AccessLogMiddleware).
 
 # Admin sessions (database sessions; the API uses tokens) end after this much idle
 # time: requests push the expiry forward (config.middleware.SessionIdleMiddleware;
@@ -413,7 +413,7 @@ CORS_URLS_REGEX = r"^/api/.*$"
 # ---------------------------------------------------------------------------
 # Logging: JSON lines on stderr (DJANGO_LOG_FORMAT=console for humans), each with the
 # request id (X-Request-ID from the load balancer when sane, else a new UUID; echoed
-# in the response). See config/logs.py.
+# in the response). See config/logs.py; the access log: config/access_log.py.
 # ---------------------------------------------------------------------------
 LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")

@@ -55,7 +55,7 @@ ERASE_ME = "DELETE /api/v1/me/"
 SERVER_ERROR_MARKERS = ("Internal Server Error", "Traceback (most recent call last)")
 HIGH_RATE = "1000000/min"
 LOG_LINE_CHARS = 800  # of each error line printed (the log keeps the tracebacks)
-# django-structlog's per-request log events (config.logs): the server's access log.
+# django-structlog's per-request log events (config.access_log): the server's access log.
 REQUEST_EVENTS = {"request_finished", "request_failed"}
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from config.logs import AccessLogMiddleware
+from config.access_log import AccessLogMiddleware
 from config.security import client_ip
 from tests.factories import ClinicianFactory
 from tests.factories.users import PASSWORD
