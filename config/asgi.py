@@ -2,8 +2,14 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
-application = get_asgi_application()
+# What django.core.asgi.get_asgi_application does, with the project's handler (each
+# path resolved once per process: config/handlers.py).
+django.setup(set_prefix=False)
+
+from config.handlers import ASGIHandler  # noqa: E402 - after the apps are loaded
+
+application = ASGIHandler()

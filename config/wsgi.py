@@ -2,12 +2,18 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
-application = get_wsgi_application()
+# What django.core.wsgi.get_wsgi_application does, with the project's handler (each
+# path resolved once per process: config/handlers.py).
+django.setup(set_prefix=False)
+
+from config.handlers import WSGIHandler  # noqa: E402 - after the apps are loaded
+
+application = WSGIHandler()
 
 # Import every view, serializer and schema now rather than on the first request: a new
 # worker answers its first requests at full speed instead of stalling them for the
