@@ -6,8 +6,9 @@
 -- client address (X-Forwarded-For behind one proxy, as production sees them) over HTTPS
 -- terminated at the proxy (X-Forwarded-Proto). BENCH_EXPECT lists the expected statuses.
 -- At the end one line "BENCH_RESULT {json}" gives throughput, latency and the average of
--- the X-DB-Queries header (SQL statements per request); a line "BENCH_LATENCY us:count ..."
--- gives the latency histogram (microseconds, requests), so that rounds merge exactly.
+-- the X-DB-Queries header (SQL statements per request; absent: none); a line
+-- "BENCH_LATENCY us:count ..." gives the latency histogram (microseconds, requests), so
+-- that rounds merge exactly.
 
 local threads = {}
 

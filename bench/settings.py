@@ -2,7 +2,7 @@
 
 - ``bench.urls``: the API plus ``/bench/ceiling/<bytes>``, the bare Django view that
   sets the ceiling (a pre-built response of the same size, same server, same middleware).
-- ``X-DB-Queries`` on every response: the SQL statements the request ran.
+- ``X-DB-Queries`` on every response that ran SQL: the statements it ran (none: no header).
 
 Everything else (gunicorn.conf.py, middleware, PostgreSQL, Redis, throttles, logging)
 is what production runs.
