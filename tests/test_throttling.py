@@ -18,6 +18,7 @@ import redis
 from django.core.cache import cache
 from django.test import override_settings
 from redis.client import Redis
+from redis.connection import AbstractConnection
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -172,17 +173,31 @@ def test_the_limit_keys_on_the_address_num_proxies_names(
 
 
 class RedisCommands:
-    """Counts the commands sent to Redis (each one a round trip)."""
+    """The round trips to Redis: per write to the socket, the commands it carried."""
 
     def __init__(self, monkeypatch) -> None:
-        self.sent: list[str] = []
-        real = Redis.execute_command
+        self.sent: list[list[str]] = []
+        packed: list[str] = []
+        real_one = AbstractConnection.send_command
+        real_many = AbstractConnection.pack_commands
+        real_send = AbstractConnection.send_packed_command
 
-        def counted(client: Redis, *args: Any, **options: Any) -> Any:
-            self.sent.append(str(args[0]))
-            return real(client, *args, **options)
+        def send_command(connection: Any, *args: Any, **kwargs: Any) -> Any:
+            packed.append(str(args[0]))
+            return real_one(connection, *args, **kwargs)
 
-        monkeypatch.setattr(Redis, "execute_command", counted)
+        def pack_commands(connection: Any, commands: Any) -> Any:
+            packed.extend(str(command[0]) for command in commands)
+            return real_many(connection, commands)
+
+        def send(connection: Any, command: Any, *args: Any, **kwargs: Any) -> Any:
+            self.sent.append(packed[:])
+            packed.clear()
+            return real_send(connection, command, *args, **kwargs)
+
+        monkeypatch.setattr(AbstractConnection, "send_command", send_command)
+        monkeypatch.setattr(AbstractConnection, "pack_commands", pack_commands)
+        monkeypatch.setattr(AbstractConnection, "send_packed_command", send)
 
 
 @needs_redis
@@ -210,8 +225,8 @@ def test_a_cached_catalog_read_is_one_redis_round_trip(monkeypatch, who, path):
         assert first.status_code == again.status_code == 200
         assert again.content == first.content
         assert again["ETag"] == first["ETag"]
-        # The throttles, and the cache's token and entry: one script.
-        assert commands.sent == ["EVALSHA"]
+        # The throttles' script, and the cache's token and entry: one write.
+        assert commands.sent == [["EVALSHA", "MGET"]]
 
 
 @needs_redis
@@ -262,3 +277,27 @@ def test_with_redis_down_requests_are_not_limited(clock, rates, api_client):
         ]
 
     assert statuses == [200] * 5
+
+
+@needs_redis
+@pytest.mark.parametrize("path", ["exercises/", "muscles/"])
+def test_a_redis_that_lost_the_script_gets_it_again(monkeypatch, path):
+    """After a restart or SCRIPT FLUSH, Redis answers NOSCRIPT: the script is loaded
+    and the round trip sent again, the read answered as before."""
+    client = APIClient()
+    with on_redis():
+        first = client.get(f"/api/v1/{path}")  # a miss: stored
+        Redis.from_url(TEST_REDIS).script_flush()
+        commands = RedisCommands(monkeypatch)
+        again = client.get(f"/api/v1/{path}")
+        after = client.get(f"/api/v1/{path}")
+        sent = commands.sent[:]
+
+    assert first.status_code == again.status_code == after.status_code == 200
+    assert again.content == after.content == first.content
+    assert sent == [
+        ["EVALSHA", "MGET"],  # NOSCRIPT
+        ["SCRIPT LOAD"],
+        ["EVALSHA", "MGET"],
+        ["EVALSHA", "MGET"],  # the next request: one round trip again
+    ]

@@ -14,9 +14,12 @@ first of them is asked, and the others read their verdict:
   and a refused one keeps its history, so ``wait()`` and the 429's ``Retry-After`` are
   DRF's own;
 - the history is a Redis list under the throttle's cache key (``cache.make_key``);
-  the script also reads the cache keys the view names in ``round_trip_reads(request)``
-  (the catalog cache's token and entry), handed back in ``round_trip_found``, so a
-  cached catalog answer takes one round trip in all;
+  the cache keys the view names in ``round_trip_reads(request)`` (the catalog cache's
+  token and entry, a patient's cached answer) are read by an ``MGET`` sent with the
+  script in one write (a pipeline), handed back in ``round_trip_found``, so a cached
+  catalog answer takes one round trip in all. Not by the script itself: a value read
+  in Lua is copied into the script and out again, and a 25 KB catalog page made the
+  script cost Redis ~110 us instead of ~28 (docs/performance.md, "Eighth session");
 - the counting is atomic (one script), so processes sharing Redis no longer lose
   updates as DRF's read-then-write did. One script touches keys of any hash slot: one
   Redis (with replicas), not a Redis Cluster (docs/deployment.md).
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
@@ -53,9 +57,9 @@ __all__ = [
 # What django-redis' IGNORE_EXCEPTIONS treats as "Redis is down".
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, socket.timeout)
 
-# KEYS: the throttles' keys, then the keys to read. ARGV: now, the number of throttle
-# keys, then each throttle's duration and number of requests. The answer: per throttle,
-# 0 (allowed, recorded) or its history (refused; newest first), then each read's value.
+# KEYS: the throttles' keys. ARGV: now, the number of throttle keys, then each
+# throttle's duration and number of requests. The answer: per throttle, 0 (allowed,
+# recorded) or its history (refused; newest first).
 SCRIPT = """
 local now = ARGV[1]
 local current = tonumber(now)
@@ -84,9 +88,6 @@ for i = 1, count do
     redis.call('EXPIRE', key, duration)
     answer[i] = 0
   end
-end
-for i = count + 1, #KEYS do
-  answer[i] = redis.call('GET', KEYS[i])
 end
 return answer
 """
@@ -156,12 +157,16 @@ def _decide(
     for _, duration, num_requests in throttles:
         arguments += [duration, num_requests]
     keys = [cache.make_key(key) for key, _, _ in throttles]
-    keys += [cache.make_key(key) for key in reads]
     global _script
     if _script is None:
         _script = client.register_script(SCRIPT)
     try:
-        answer = _script(keys=keys, args=arguments, client=client)
+        if reads:
+            answer, values = _script_and_reads(
+                client, keys, arguments, [cache.make_key(key) for key in reads]
+            )
+        else:
+            answer, values = _script(keys=keys, args=arguments, client=client), []
     except REDIS_DOWN:
         return {}
     verdicts: dict[str, list[float] | None] = {}
@@ -173,10 +178,33 @@ def _decide(
         _FOUND,
         {
             key: None if value is None else decode(value)
-            for key, value in zip(reads, answer[len(throttles) :], strict=True)
+            for key, value in zip(reads, values, strict=True)
         },
     )
     return verdicts
+
+
+def _script_and_reads(
+    client: Any, keys: list[str], arguments: list[Any], reads: list[str]
+) -> tuple[list[Any], list[Any]]:
+    """The script's answer and the values of ``reads``, sent in one write.
+
+    The script goes by its hash (``EVALSHA``); a Redis that lost it (restarted,
+    ``SCRIPT FLUSH``) answers NOSCRIPT, and the script is loaded and both sent again.
+    """
+    for attempt in (1, 2):
+        pipe = client.pipeline(transaction=False)
+        pipe.evalsha(_script.sha, len(keys), *keys, *arguments)
+        pipe.mget(reads)
+        try:
+            answer, values = pipe.execute()
+        except NoScriptError:
+            if attempt == 2:
+                raise
+            client.script_load(SCRIPT)
+            continue
+        return answer, values
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class OneRoundTripMixin(throttling.SimpleRateThrottle):

@@ -275,7 +275,7 @@ def test_a_hit_on_redis_is_two_round_trips_and_one_statement(
 
         assert first.status_code == again.status_code == 200, first.content
         assert again.content == first.content
-        assert commands.sent == ["MGET", "EVALSHA"]
+        assert commands.sent == [["MGET"], ["EVALSHA", "MGET"]]
     assert len(logged(clinician)) == 2
 
 

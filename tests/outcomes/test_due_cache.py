@@ -194,4 +194,4 @@ def test_a_hit_is_two_redis_round_trips(patient, plan, nprs, monkeypatch):
 
         assert len(first.json()) == 1
         assert again.content == first.content
-        assert commands.sent == ["MGET", "EVALSHA"]
+        assert commands.sent == [["MGET"], ["EVALSHA", "MGET"]]
