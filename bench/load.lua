@@ -25,8 +25,22 @@ queries = 0
 
 local random = math.random
 
+-- 48 bits from the kernel's generator: a seed made of the clock (seconds, and the CPU time
+-- at start) repeated across the rounds of one run, and a round's uploads then replayed an
+-- earlier round's session ids (answered 200, a retry, instead of 201).
+local function random_seed()
+  local source = assert(io.open("/dev/urandom", "rb"))
+  local bytes = source:read(6)
+  source:close()
+  local seed = 0
+  for i = 1, #bytes do
+    seed = seed * 256 + bytes:byte(i)
+  end
+  return seed
+end
+
 function init(args)
-  math.randomseed(os.time() + thread_id * 7919 + math.floor(os.clock() * 1000000))
+  math.randomseed(random_seed())
   for line in io.lines(os.getenv("BENCH_REQUESTS")) do
     local method, path, token, body = line:match("^(%u+)\t([^\t]+)\t([^\t]*)\t(.*)$")
     table.insert(specs, { method = method, path = path, token = token, body = body })
