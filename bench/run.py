@@ -424,7 +424,7 @@ def goals(results: Sequence[tuple[str, Sequence[Row]]]) -> list[Goal]:
             out.append(Goal(text, None, "no such endpoint in this run"))
         else:
             out.append(
-                Goal(text, worst[0] >= minimum, f"lowest {worst[0]:.0%}, {worst[1]}")
+                Goal(text, worst[0] >= minimum, f"lowest {worst[0]:.1%}, {worst[1]}")
             )
 
     at_least(
