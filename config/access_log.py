@@ -305,10 +305,9 @@ def _utf8_descriptor(stream: Any) -> int | None:
     known, descriptor = _STREAM_DESCRIPTOR
     if stream is known:
         return descriptor
-    descriptor = None
     try:
-        if codecs.lookup(stream.encoding).name == "utf-8":
-            descriptor = stream.fileno()
+        utf8 = codecs.lookup(stream.encoding).name == "utf-8"
+        descriptor = stream.fileno() if utf8 else None
     except (AttributeError, LookupError, OSError, TypeError, ValueError):
         descriptor = None  # io.StringIO, a closed or wrapped stream: write() it is
     _STREAM_DESCRIPTOR = (stream, descriptor)

@@ -192,19 +192,21 @@ def _script_and_reads(
     The script goes by its hash (``EVALSHA``); a Redis that lost it (restarted,
     ``SCRIPT FLUSH``) answers NOSCRIPT, and the script is loaded and both sent again.
     """
-    for attempt in (1, 2):
-        pipe = client.pipeline(transaction=False)
-        pipe.evalsha(_script.sha, len(keys), *keys, *arguments)
-        pipe.mget(reads)
-        try:
-            answer, values = pipe.execute()
-        except NoScriptError:
-            if attempt == 2:
-                raise
-            client.script_load(SCRIPT)
-            continue
-        return answer, values
-    raise AssertionError("unreachable")  # pragma: no cover
+    try:
+        return _pipelined(client, keys, arguments, reads)
+    except NoScriptError:
+        client.script_load(SCRIPT)
+        return _pipelined(client, keys, arguments, reads)
+
+
+def _pipelined(
+    client: Any, keys: list[str], arguments: list[Any], reads: list[str]
+) -> tuple[list[Any], list[Any]]:
+    pipe = client.pipeline(transaction=False)
+    pipe.evalsha(_script.sha, len(keys), *keys, *arguments)
+    pipe.mget(reads)
+    answer, values = pipe.execute()
+    return answer, values
 
 
 class OneRoundTripMixin(throttling.SimpleRateThrottle):
